@@ -1,0 +1,28 @@
+"""kltools: the helper package behind the book *KL divergence between Gaussians*.
+
+Closed forms (numpy, nats)
+    :func:`kl_normal`, :func:`kl_std_normal`, :func:`entropy_normal`,
+    :func:`cross_entropy_normal`.
+Independent numeric checks
+    :func:`kl_quad`, :func:`kl_monte_carlo`, :func:`expect_quad`,
+    :func:`expect_monte_carlo`.
+Symbolic derivations (sympy)
+    :mod:`kltools.symbolic`, with :func:`equivalent`.
+"""
+
+from .closed_forms import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
+from .numeric import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
+from .symbolic import equivalent
+
+__all__ = [
+    "kl_normal",
+    "kl_std_normal",
+    "entropy_normal",
+    "cross_entropy_normal",
+    "Estimate",
+    "expect_quad",
+    "expect_monte_carlo",
+    "kl_quad",
+    "kl_monte_carlo",
+    "equivalent",
+]

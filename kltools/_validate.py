@@ -1,0 +1,54 @@
+"""Input validation shared by the numeric functions.
+
+Every public numeric function turns bad input into a ``ValueError`` that names
+the offending argument, instead of returning a silent NaN or a wrong number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """Return ``value`` as a floating array, or raise ``ValueError`` naming it.
+
+    Integer and boolean input is promoted to float64; float32 stays float32.
+    The values themselves are checked by :func:`check_values`.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - numpy rarely refuses
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_values(name: str, arr: np.ndarray, positive: bool = False) -> None:
+    """Raise ``ValueError`` naming ``name`` if ``arr`` has NaN/inf, or a value <= 0 when ``positive``."""
+    if arr.size == 0:
+        return
+    # Two reductions instead of elementwise masks: NaN propagates through
+    # min/max and fails every comparison, so this also catches NaN.
+    lo, hi = arr.min(), arr.max()
+    if not (hi < np.inf and lo > -np.inf):
+        raise ValueError(f"{name} must be finite (got NaN or inf)")
+    if positive and not lo > 0:
+        raise ValueError(f"{name} must be > 0 (a standard deviation), got {lo}")
+
+
+def broadcast(**named: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Broadcast the arrays together, or raise ``ValueError`` naming their shapes."""
+    try:
+        return tuple(np.broadcast_arrays(*named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items())
+        raise ValueError(f"shapes do not broadcast: {shapes}") from None
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 when every input is float32 or narrower, else float64."""
+    dt = np.result_type(*arrays)
+    return np.dtype(np.float32) if dt.itemsize <= 4 else np.dtype(np.float64)

@@ -1,0 +1,534 @@
+"""Closed forms for univariate Gaussians, in nats, written to keep full precision.
+
+The book derives every formula here symbolically (chapters "The entropy of a
+Gaussian", "The cross-entropy between two Gaussians" and "The KL between two
+univariate Gaussians"); this module is the numerically careful numpy version.
+
+Numerical design
+----------------
+The KL between q = N(mu1, sigma1^2) and p = N(mu2, sigma2^2) is split into two
+non-negative parts, so that adding them never cancels::
+
+    KL = delta^2 / 2  +  B(r),   delta = (mu1 - mu2) / sigma2,   r = sigma1 / sigma2,
+    B(r) = (r^2 - 1) / 2 - log r  >= 0.
+
+Evaluated as written, ``B`` cancels catastrophically when r is near 1, which is
+exactly the regime q ~ p that KL penalties live in.  With x = r - 1 (computed
+from sigma1 - sigma2, which is exact there by Sterbenz' lemma) and
+s = x / (x + 2), one has r = (1 + s)/(1 - s), log r = 2 atanh(s), and the
+exact identity::
+
+    B = x^2 - s [ x^2 / 2 + 2 s^2 P(s^2) ],    P(t) = sum_k t^k / (2k + 3),
+
+in which nothing cancels: for 1/2 <= r <= 2 (|s| <= 1/3) the subtracted term is
+at most a quarter of x^2 and B >= 0.79 x^2.  x itself is carried with its
+rounding error (an exact two-product residual), so the leading term is
+correct to about 1/2 ulp; the series is summed to double precision.  Outside
+that range the direct form is well conditioned.
+
+The log-variance form used by VAEs, KL(N(mu, e^v) || N(0, 1)), is written
+``(mu^2 + g(v)) / 2`` with g(v) = expm1(v) - v >= 0; g is summed as a series for
+|v| <= 1 and, for v > 700, as e^{v/2} (e^{v/2} / 2) so that nothing overflows
+while the KL itself is finite.
+
+Arrays are processed in blocks of 2^16 elements, so the careful branches run
+only on the elements that need them, on data still in cache.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import as_float_array, broadcast, check_values, result_dtype
+
+__all__ = ["kl_normal", "kl_std_normal", "entropy_normal", "cross_entropy_normal"]
+
+_BLOCK = 65536  # elements per block: large enough to amortise numpy's per-call overhead
+_CAREFUL = 8192  # elements per chunk of the careful form: its temporaries stay in cache
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_HALF_LOG_2PIE = 0.5 * (1.0 + math.log(2.0 * math.pi))
+
+# P(t) = sum_k t^k / (2k+3): with t = s^2 <= 1/9, 15 terms leave a truncation
+# error below 2^-56 relative to the bracket (|s| t^15 / 33 / (1 - t) < 5e-17).
+_P_COEFFS = tuple(1.0 / (2 * k + 3) for k in range(15))
+# G(v) = (expm1(v) - v) / v^2 = sum_k v^k / (k+2)!: for |v| <= 1, 18 terms
+# leave a truncation error below 2^-56 relative to G >= 0.37.
+_G_COEFFS = tuple(1.0 / math.factorial(k + 2) for k in range(18))
+
+
+def _horner(coeffs, x):
+    acc = np.full_like(x, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc *= x
+        acc += c
+    return acc
+
+
+def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=None):
+    """Evaluate ``kernel`` in float64 block by block, validating each block.
+
+    ``kernel(*blocks, out=..., scratch=...)`` fills ``out`` and may return the
+    block-local indices of elements it could not evaluate accurately; those are
+    recomputed at the end by ``careful(*values)`` in chunks of ``_CAREFUL``
+    elements (one vectorised call per chunk instead of many tiny ones per
+    block).  ``scratch`` lists the dtypes of work buffers allocated once and
+    reused by every block: a fresh half-megabyte temporary per operation costs
+    more than the arithmetic.  Validation runs on each block while it is in
+    cache: NaN or inf anywhere, or a value <= 0 in an argument listed in
+    ``positive``, raises ``ValueError`` naming the argument.
+    """
+    shape = arrays[0].shape
+    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    size = flat[0].size
+    out = np.empty(size, dtype=np.float64)
+    buffers = [np.empty(min(_BLOCK, size), dtype=dt) for dt in scratch]
+    pending = []
+    with np.errstate(all="ignore"):
+        for start in range(0, size, _BLOCK):
+            sl = slice(start, start + _BLOCK)
+            blocks = [np.asarray(f[sl], dtype=np.float64) for f in flat]
+            for name, blk in zip(names, blocks):
+                check_values(name, blk, name in positive)
+            k = blocks[0].size
+            idx = kernel(*blocks, out=out[sl], scratch=[w[:k] for w in buffers])
+            if idx is not None and idx.size:
+                pending.append(idx + start)
+        if pending:
+            todo = np.concatenate(pending)
+            for i in range(0, todo.size, _CAREFUL):
+                part = todo[i : i + _CAREFUL]
+                out[part] = careful(*(f[part].astype(np.float64) for f in flat))
+    out = out.reshape(shape).astype(dtype, copy=False)
+    return out[()] if out.ndim == 0 else out
+
+
+def _half_square(x):
+    """x^2 / 2 without overflowing before the result does."""
+    return (0.5 * x) * x
+
+
+def _mahalanobis_half(m1, m2, s2, out, tmp):
+    """out = delta^2/2 with delta = (m1 - m2)/s2, robust to overflow of m1 - m2."""
+    d = np.subtract(m1, m2, out=tmp)
+    if np.isinf(d.max()) or np.isinf(d.min()):  # m1 - m2 overflowed; (m1 - m2)/s2 may not
+        d[...] = m1 / s2 - m2 / s2
+    else:
+        np.divide(d, s2, out=d)
+    np.multiply(d, 0.5, out=out)
+    np.multiply(out, d, out=out)
+    return out
+
+
+def _split(v):
+    """Veltkamp split: v = hi + lo exactly, each with at most 26 significant bits."""
+    t = 134217729.0 * v  # 2^27 + 1
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+def _div_with_residual(num, den):
+    """q = fl(num/den) and q_lo with q + q_lo = num/den to about 2^-100 relative.
+
+    Dekker's two-product makes the residual num - q*den exact, provided the
+    Veltkamp split neither overflows nor underflows; for |q| <= 4 that holds
+    when den is within [1e-250, 1e250], and otherwise den is first scaled to
+    [1/2, 1) by a power of two (exact, but frexp/ldexp are slow in numpy).
+    """
+    if den.size and (den.min() < 1e-250 or den.max() > 1e250):
+        m, e = np.frexp(den)
+        num, den = np.ldexp(num, -e), m
+    q = num / den
+    qh, ql = _split(q)
+    dh, dl = _split(den)
+    p = q * den
+    p_err = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl
+    return q, ((num - p) - p_err) / den
+
+
+def _p_terms(t_max: float) -> int:
+    """Terms of P(t) = sum t^k/(2k+3) needed for a truncation error < 2^-56 of P."""
+    k = 1
+    while k < len(_P_COEFFS) and t_max**k > 2.0**-56 * (2 * k + 3):
+        k += 1
+    return k
+
+
+_LN2 = math.log(2.0)
+_LN4 = math.log(4.0)
+
+
+def _scale_part_near(s1, s2):
+    """B for 1/2 <= s1/s2 <= 2, by the cancellation-free series form."""
+    # x = r - 1 from the exact difference s1 - s2, with its rounding error.
+    x, x_lo = _div_with_residual(s1 - s2, s2)
+    x2 = x * x + 2.0 * x * x_lo
+    s = x / (x + 2.0)
+    t = s * s
+    p = _horner(_P_COEFFS[: _p_terms(float(t.max()))], t)
+    return x2 - s * (0.5 * x2 + 2.0 * t * p)
+
+
+def _scale_part_band(s1, s2, b):
+    """Correct B in 1/4 <= r < 1/2 and 2 < r <= 4 for the rounding of r.
+
+    The condition number (r^2 - 1)/B reaches 3.7 there, so r's half-ulp
+    rounding would cost about 2 ulp; B(r + r_lo) = B(r) + (r - 1/r) r_lo.
+    """
+    r, r_lo = _div_with_residual(s1, s2)
+    return b + (r - 1.0 / r) * r_lo
+
+
+def _scale_part(s1, s2, out, r, h, mask):
+    """out = B(r) = (r^2 - 1)/2 - log r for r = s1/s2, accurate to a few ulp.
+
+    ``r``, ``h`` (float) and ``mask`` (bool) are scratch buffers of out's size.
+    """
+    np.divide(s1, s2, out=r)
+    log_r = np.log(r, out=out)
+    lo, hi = float(log_r.min()), float(log_r.max())
+    if lo >= -_LN2 and hi <= _LN2:  # the whole block is near r = 1
+        out[...] = _scale_part_near(s1, s2)
+        return out
+    idx = None
+    if lo <= _LN4 and hi >= -_LN4:  # some r in [1/4, 4]: these need the careful forms
+        np.abs(log_r, out=h)
+        np.less_equal(h, _LN4, out=mask)
+        idx = np.flatnonzero(mask)
+    # the direct form: out = r^2/2 - log r - 1/2
+    np.multiply(r, 0.5, out=h)
+    np.multiply(h, r, out=h)
+    np.subtract(h, log_r, out=out)
+    out -= 0.5
+    if idx is not None and idx.size:
+        a, c, rr = s1[idx], s2[idx], r[idx]
+        vals = out[idx]
+        near = (rr >= 0.5) & (rr <= 2.0)
+        if near.any():
+            vals[near] = _scale_part_near(a[near], c[near])
+        band = ~near
+        if band.any():
+            vals[band] = _scale_part_band(a[band], c[band], vals[band])
+        out[idx] = vals
+    if lo < -690.0:  # r rounded to a subnormal or to 0: take logs separately
+        tiny = np.flatnonzero(r < 1e-300)
+        out[tiny] = np.log(s2[tiny]) - np.log(s1[tiny]) - 0.5
+    return out
+
+
+def _kl_normal_slow(m1, s1, m2, s2, out, scratch):
+    """Two separately computed non-negative parts; safe for every finite input."""
+    w1, w2, w3, w4, mask = scratch
+    _mahalanobis_half(m1, m2, s2, out=w1, tmp=w2)
+    _scale_part(s1, s2, out=w3, r=w2, h=w4, mask=mask)
+    np.add(w1, w3, out=out)
+
+
+def _kl_normal_careful(m1, s1, m2, s2):
+    """KL for 1/4 <= s1/s2 <= 4, where the direct form loses up to 4 ulp or all digits.
+
+    r = s1/s2 is carried with its rounding error r_lo.  For 1/2 <= r <= 2,
+    r - 1 is exact (Sterbenz) and an exact two-sum renormalises
+    (r - 1) + r_lo into x + x_lo, x = r_true - 1 to double-double accuracy;
+    B then follows from the cancellation-free series form.  Elsewhere in
+    [1/4, 4] the direct form is corrected to first order for r's rounding,
+    B(r + r_lo) = B(r) + (r - 1/r) r_lo, because the condition number
+    (r^2 - 1)/B reaches 3.7 there.
+    """
+    r, r_lo = _div_with_residual(s1, s2)
+    near = (r >= 0.5) & (r <= 2.0)
+    xr = r - 1.0
+    x = xr + r_lo
+    x_lo = r_lo - (x - xr)  # Fast2Sum: exact, since |r_lo| <= ulp(r)/2 <= |xr| or xr == 0
+    x2 = x * x + 2.0 * x * x_lo
+    s = x / (x + 2.0)
+    t = s * s
+    p = _horner(_P_COEFFS[: _p_terms(float(np.max(t, where=near, initial=0.0)))], t)
+    b = x2 - s * (0.5 * x2 + 2.0 * t * p)
+    if not near.all():
+        b_band = _half_square(r) - 0.5 - np.log(r) + (r - 1.0 / r) * r_lo
+        b = np.where(near, b, b_band)
+    return _half_square((m1 - m2) / s2) + b
+
+
+def _kl_normal_kernel(m1, s1, m2, s2, out, scratch):
+    """KL = (delta^2 + r^2 - 1)/2 - log r in as few passes as the textbook form.
+
+    Returns the indices of the elements with 1/4 <= r <= 4, which the careful
+    form recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
+    overflow, r subnormal) go to :func:`_kl_normal_slow` instead.
+    """
+    d, r, h, mask = scratch[0], scratch[1], scratch[2], scratch[4]
+    np.subtract(m1, m2, out=d)
+    np.divide(d, s2, out=d)
+    np.divide(s1, s2, out=r)
+    np.log(r, out=h)
+    lo, hi = float(h.min()), float(h.max())
+    dmax = max(float(d.max()), -float(d.min()))
+    if not (dmax < 1e150 and -690.0 < lo and hi < 340.0):  # also catches m1 - m2 overflow
+        _kl_normal_slow(m1, s1, m2, s2, out, scratch)
+        return None
+    if lo >= -_LN4 and hi <= _LN4:  # the whole block needs the careful form: no gathers
+        for i in range(0, out.size, _CAREFUL):
+            sl = slice(i, i + _CAREFUL)
+            out[sl] = _kl_normal_careful(m1[sl], s1[sl], m2[sl], s2[sl])
+        return None
+    idx = None
+    if lo <= _LN4 and hi >= -_LN4:
+        np.abs(h, out=out)
+        np.less_equal(out, _LN4, out=mask)
+        idx = np.flatnonzero(mask)
+    np.multiply(d, d, out=d)
+    np.multiply(r, r, out=r)
+    d += r
+    d -= 1.0
+    d *= 0.5
+    np.subtract(d, h, out=out)
+    return idx
+
+
+def _cross_entropy_normal_kernel(m1, s1, m2, s2, out, scratch):
+    w1, w2 = scratch
+    _mahalanobis_half(m1, m2, s2, out=w1, tmp=w2)
+    np.divide(s1, s2, out=w2)
+    np.multiply(w2, 0.5, out=out)
+    np.multiply(out, w2, out=out)
+    out += w1
+    out += np.log(s2, out=w2)
+    out += _HALF_LOG_2PI
+
+
+def _entropy_normal_kernel(s, out, scratch):
+    np.log(s, out=out)
+    out += _HALF_LOG_2PIE
+
+
+def _half_expm1_minus(v):
+    """(expm1(v) - v)/2 >= 0, accurate for all finite v, finite where it fits."""
+    g = np.expm1(v)
+    g -= v
+    g *= 0.5
+    small = np.abs(v) <= 1.0
+    if small.any():
+        w = v[small]
+        g[small] = _half_square(w) * _horner(_G_COEFFS, w)
+    big = v > 700.0  # expm1 would overflow before g/2 does
+    if big.any():
+        e = np.exp(0.5 * v[big])
+        g[big] = (0.5 * e) * e - 0.5 * (1.0 + v[big])
+    return g
+
+
+def _kl_std_normal_kernel(mu, log_var, out, scratch):
+    np.add(_half_square(mu), _half_expm1_minus(log_var), out=out)
+
+
+def kl_normal(mu1, sigma1, mu2, sigma2):
+    r"""KL divergence KL(q || p) between two univariate Gaussians, in nats.
+
+    .. math::
+
+        \mathrm{KL}\big(\mathcal N(\mu_1, \sigma_1^2) \,\|\, \mathcal N(\mu_2, \sigma_2^2)\big)
+        = \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2}
+          - \frac12
+
+    Parameters
+    ----------
+    mu1, sigma1 : array_like
+        Mean and **standard deviation** of q, the first argument (approximate
+        posterior).  ``sigma1 > 0``.
+    mu2, sigma2 : array_like
+        Mean and standard deviation of p, the reference (prior).  ``sigma2 > 0``.
+        All four arguments broadcast together with numpy rules.
+
+    Returns
+    -------
+    ndarray or float
+        KL in nats, with the broadcast shape of the inputs (a numpy scalar for
+        scalar input).  float32 when every input is float32, else float64.
+        Accurate to a few ulp everywhere, including q ~ p, where the textbook
+        formula loses every digit; ``inf`` only where the KL exceeds the
+        largest float.
+
+    Raises
+    ------
+    ValueError
+        If any argument is NaN or infinite, if ``sigma1`` or ``sigma2`` is
+        not positive, or if the shapes do not broadcast.  The message names the
+        argument.
+
+    Notes
+    -----
+    Derived in the book's chapter "The KL between two univariate Gaussians"
+    (equation ``eq-kl-normal``); see also Cover & Thomas, *Elements of
+    Information Theory*, 2nd ed., ch. 8.  The evaluation scheme is described in
+    the module docstring of :mod:`kltools.closed_forms`.
+
+    Examples
+    --------
+    >>> from kltools import kl_normal
+    >>> float(kl_normal(0.0, 1.0, 0.0, 1.0))
+    0.0
+    >>> round(float(kl_normal(1.0, 2.0, 0.0, 1.0)), 6)
+    1.306853
+    """
+    m1 = as_float_array("mu1", mu1)
+    s1 = as_float_array("sigma1", sigma1)
+    m2 = as_float_array("mu2", mu2)
+    s2 = as_float_array("sigma2", sigma2)
+    dtype = result_dtype(m1, s1, m2, s2)
+    return _blockwise(
+        _kl_normal_kernel,
+        dtype,
+        broadcast(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2),
+        ("mu1", "sigma1", "mu2", "sigma2"),
+        positive=("sigma1", "sigma2"),
+        scratch=(np.float64,) * 4 + (np.bool_,),
+        careful=_kl_normal_careful,
+    )
+
+
+def kl_std_normal(mu, log_var):
+    r"""The VAE KL term KL(N(mu, exp(log_var)) || N(0, 1)), in nats.
+
+    .. math::
+
+        \mathrm{KL} = -\tfrac12\left(1 + v - \mu^2 - e^{v}\right),
+        \qquad v = \log\sigma^2 .
+
+    Parameters
+    ----------
+    mu : array_like
+        Mean of q.
+    log_var : array_like
+        **Log-variance** v = log sigma^2 of q (natural log), as a VAE encoder
+        outputs it.  Any finite real.  Broadcasts with ``mu``.
+
+    Returns
+    -------
+    ndarray or float
+        KL in nats, per element (no sum over latent dimensions), with the
+        broadcast shape.  float32 when both inputs are float32, else float64.
+        Accurate to a few ulp; no overflow while the KL itself is finite (the
+        literal formula overflows at v > 709.78 in float64 and v > 88.72 in
+        float32).
+
+    Raises
+    ------
+    ValueError
+        If ``mu`` or ``log_var`` is NaN or infinite, or if the shapes do not
+        broadcast.
+
+    Notes
+    -----
+    Kingma & Welling (2014), *Auto-Encoding Variational Bayes*, Appendix B,
+    with sigma^2 = exp(v); derived in the book's chapter "The KL between two
+    univariate Gaussians" (equation ``eq-kl-unit-prior``).
+
+    Examples
+    --------
+    >>> from kltools import kl_std_normal
+    >>> float(kl_std_normal(0.0, 0.0))
+    0.0
+    >>> round(float(kl_std_normal(1.0, 0.0)), 12)
+    0.5
+    """
+    m = as_float_array("mu", mu)
+    v = as_float_array("log_var", log_var)
+    dtype = result_dtype(m, v)
+    return _blockwise(_kl_std_normal_kernel, dtype, broadcast(mu=m, log_var=v), ("mu", "log_var"))
+
+
+def entropy_normal(sigma):
+    r"""Differential entropy H(q) of q = N(mu, sigma^2), in nats.
+
+    .. math::  H(q) = \tfrac12 \log(2\pi e\,\sigma^2)
+
+    It does not depend on the mean.  It is negative for sigma < (2 pi e)^{-1/2}.
+
+    Parameters
+    ----------
+    sigma : array_like
+        Standard deviation, ``> 0``.
+
+    Returns
+    -------
+    ndarray or float
+        Entropy in nats, same shape as ``sigma``; float32 for float32 input.
+
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is NaN, infinite or not positive.
+
+    Notes
+    -----
+    Cover & Thomas, *Elements of Information Theory*, 2nd ed., eq. (8.9);
+    derived in the book's chapter "The entropy of a Gaussian"
+    (equation ``eq-entropy-normal``).
+
+    Examples
+    --------
+    >>> from kltools import entropy_normal
+    >>> round(float(entropy_normal(1.0)), 10)
+    1.4189385332
+    """
+    s = as_float_array("sigma", sigma)
+    return _blockwise(_entropy_normal_kernel, result_dtype(s), (s,), ("sigma",), positive=("sigma",))
+
+
+def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
+    r"""Cross-entropy H(q, p) = -E_q[log p] between two Gaussians, in nats.
+
+    .. math::
+
+        H(q, p) = \tfrac12\log(2\pi\sigma_2^2)
+                  + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2}
+
+    Parameters
+    ----------
+    mu1, sigma1 : array_like
+        Mean and standard deviation of q, the distribution the expectation is
+        taken under.  ``sigma1 > 0``.
+    mu2, sigma2 : array_like
+        Mean and standard deviation of p, whose log-density is averaged.
+        ``sigma2 > 0``.  All four broadcast together.
+
+    Returns
+    -------
+    ndarray or float
+        Cross-entropy in nats with the broadcast shape; float32 when every
+        input is float32.
+
+    Raises
+    ------
+    ValueError
+        If any argument is NaN or infinite, a sigma is not positive, or the
+        shapes do not broadcast.
+
+    Notes
+    -----
+    Derived in the book's chapter "The cross-entropy between two Gaussians"
+    (equation ``eq-cross-entropy-normal``).  KL(q || p) = H(q, p) - H(q), but
+    use :func:`kl_normal` for the KL: the difference of the two cancels.
+
+    Examples
+    --------
+    >>> from kltools import cross_entropy_normal
+    >>> round(float(cross_entropy_normal(0.0, 1.0, 0.0, 1.0)), 10)
+    1.4189385332
+    """
+    m1 = as_float_array("mu1", mu1)
+    s1 = as_float_array("sigma1", sigma1)
+    m2 = as_float_array("mu2", mu2)
+    s2 = as_float_array("sigma2", sigma2)
+    dtype = result_dtype(m1, s1, m2, s2)
+    return _blockwise(
+        _cross_entropy_normal_kernel,
+        dtype,
+        broadcast(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2),
+        ("mu1", "sigma1", "mu2", "sigma2"),
+        positive=("sigma1", "sigma2"),
+        scratch=(np.float64,) * 2,
+    )
