@@ -48,7 +48,13 @@ def broadcast(**named: np.ndarray) -> tuple[np.ndarray, ...]:
         raise ValueError(f"shapes do not broadcast: {shapes}") from None
 
 
-def result_dtype(*arrays: np.ndarray) -> np.dtype:
-    """float32 when every input is float32 or narrower, else float64."""
-    dt = np.result_type(*arrays)
-    return np.dtype(np.float32) if dt.itemsize <= 4 else np.dtype(np.float64)
+def result_dtype(*values) -> np.dtype:
+    """float32 when every array input is float32 (or narrower), else float64.
+
+    Python scalars are weak, as in numpy: ``f(np.float32(x), 1.0)`` is float32.
+    Integer arrays give float64.
+    """
+    dtypes = [np.asarray(v).dtype for v in values if not isinstance(v, (bool, int, float))]
+    if dtypes and all(dt.kind == "f" and dt.itemsize <= 4 for dt in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)

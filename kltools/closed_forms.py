@@ -214,6 +214,8 @@ def _scale_part(s1, s2, out, r, h, mask):
     if lo < -690.0:  # r rounded to a subnormal or to 0: take logs separately
         tiny = np.flatnonzero(r < 1e-300)
         out[tiny] = np.log(s2[tiny]) - np.log(s1[tiny]) - 0.5
+    if hi == np.inf:  # r overflowed, so B > r^2/2 - log r does too (not inf - inf)
+        out[r == np.inf] = np.inf
     return out
 
 
@@ -377,7 +379,7 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
     s1 = as_float_array("sigma1", sigma1)
     m2 = as_float_array("mu2", mu2)
     s2 = as_float_array("sigma2", sigma2)
-    dtype = result_dtype(m1, s1, m2, s2)
+    dtype = result_dtype(mu1, sigma1, mu2, sigma2)
     return _blockwise(
         _kl_normal_kernel,
         dtype,
@@ -436,7 +438,7 @@ def kl_std_normal(mu, log_var):
     """
     m = as_float_array("mu", mu)
     v = as_float_array("log_var", log_var)
-    dtype = result_dtype(m, v)
+    dtype = result_dtype(mu, log_var)
     return _blockwise(_kl_std_normal_kernel, dtype, broadcast(mu=m, log_var=v), ("mu", "log_var"))
 
 
@@ -475,7 +477,7 @@ def entropy_normal(sigma):
     1.4189385332
     """
     s = as_float_array("sigma", sigma)
-    return _blockwise(_entropy_normal_kernel, result_dtype(s), (s,), ("sigma",), positive=("sigma",))
+    return _blockwise(_entropy_normal_kernel, result_dtype(sigma), (s,), ("sigma",), positive=("sigma",))
 
 
 def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
@@ -523,7 +525,7 @@ def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
     s1 = as_float_array("sigma1", sigma1)
     m2 = as_float_array("mu2", mu2)
     s2 = as_float_array("sigma2", sigma2)
-    dtype = result_dtype(m1, s1, m2, s2)
+    dtype = result_dtype(mu1, sigma1, mu2, sigma2)
     return _blockwise(
         _cross_entropy_normal_kernel,
         dtype,

@@ -1,0 +1,76 @@
+"""The sympy helpers: derivations, canonical forms, and equivalent()."""
+
+import sympy as sp
+
+from kltools.symbolic import (
+    canonical,
+    counterexample,
+    cross_entropy_integral,
+    entropy_integral,
+    equivalent,
+    half_log_form,
+    kl_integral,
+    mu,
+    mu1,
+    mu2,
+    normal_pdf,
+    sigma,
+    sigma1,
+    sigma2,
+    x,
+)
+
+t = sp.Symbol("t", real=True)  # a real symbol that may be negative
+
+
+def test_normal_pdf_integrates_to_one():
+    assert sp.simplify(sp.integrate(normal_pdf(x, mu, sigma), (x, -sp.oo, sp.oo))) == 1
+
+
+def test_entropy_of_a_gaussian():
+    h = entropy_integral(normal_pdf(x, mu, sigma))
+    assert equivalent(h, sp.log(2 * sp.pi * sp.E * sigma**2) / 2)
+    assert not h.has(mu)  # the entropy does not depend on the mean
+    assert equivalent(half_log_form(h), h)
+
+
+def test_cross_entropy_against_a_general_gaussian():
+    ce = cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2))
+    assert equivalent(ce, sp.log(2 * sp.pi * sigma2**2) / 2 + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2))
+
+
+def test_kl_by_two_routes():
+    q, p = normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2)
+    assembled = cross_entropy_integral(q, p) - entropy_integral(q)
+    direct = kl_integral(q, p)
+    textbook = sp.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - sp.Rational(1, 2)
+    assert equivalent(assembled, direct)
+    assert equivalent(direct, textbook)
+
+
+def test_equivalent_respects_positivity():
+    assert equivalent(sp.log(sigma**2), 2 * sp.log(sigma))
+    assert equivalent(sp.sqrt(sigma**2), sigma)
+    assert not equivalent(sp.log(t**2), 2 * sp.log(t))  # false for t < 0
+    assert not equivalent(sp.sqrt(t**2), t)
+    assert equivalent(sp.sqrt(t**2), sp.Abs(t))
+
+
+def test_equivalent_rejects_near_misses():
+    textbook = sp.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - sp.Rational(1, 2)
+    assert not equivalent(textbook, textbook + sp.Rational(1, 10**12))
+    assert not equivalent(textbook, textbook.subs(sigma1, sigma2) )
+    assert not equivalent(sp.log(sigma), sp.log(sigma, 10))
+
+
+def test_counterexample_reports_a_point():
+    ce = counterexample(sp.log(t**2), 2 * sp.log(t))
+    assert ce is not None and ce["point"][t] < 0
+    assert counterexample(sp.log(sigma**2), 2 * sp.log(sigma)) is None
+
+
+def test_canonical_is_equal_to_its_input():
+    expr = sp.log(sigma2) - sp.log(sigma1) + (sigma1**2 + mu1**2 - 2 * mu1 * mu2 + mu2**2) / (2 * sigma2**2) - sp.Rational(1, 2)
+    form = canonical(expr)
+    assert equivalent(form, expr)
+    assert form.count(sp.log) == 1  # the logs are combined into one
