@@ -122,7 +122,7 @@ def cross_entropy_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Exp
     --------
     >>> from kltools.symbolic import cross_entropy_integral, normal_pdf, x, mu, sigma
     >>> cross_entropy_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
-    (mu**2 + sigma**2)/2 + log(2)/2 + log(pi)/2
+    mu**2/2 + sigma**2/2 + log(2*pi)/2
     """
     return canonical(-_expectation_of_log(q, p, var))
 
@@ -149,7 +149,7 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     --------
     >>> from kltools.symbolic import kl_integral, normal_pdf, x, mu, sigma
     >>> kl_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
-    (mu**2 + sigma**2)/2 - log(sigma) - 1/2
+    mu**2/2 + sigma**2/2 - log(sigma) - 1/2
     """
     log_ratio = sp.expand(sp.expand_log(sp.log(q)) - sp.expand_log(sp.log(p)))
     return canonical(sp.integrate(sp.expand(q * log_ratio), (var, -sp.oo, sp.oo)))
@@ -158,9 +158,15 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
 def canonical(expr: sp.Expr) -> sp.Expr:
     """A readable canonical form: one combined log, then the rational part, then constants.
 
-    Logs are expanded and recombined with sympy's assumption-respecting
-    ``expand_log``/``logcombine`` (never ``force=True``), so the form is valid
-    for every admissible parameter value.
+    * Logs (including constants such as ``log(2)/2``) are expanded and
+      recombined into one log with sympy's assumption-respecting
+      ``expand_log``/``logcombine`` (never ``force=True``), so the form is
+      valid for every admissible parameter value.  ``(1/2) log(...)`` is
+      preferred to a square root inside the log.
+    * In the rational part, the terms in the real (mean) symbols only are
+      factored, which turns ``mu_1**2 - 2*mu_1*mu_2 + mu_2**2`` into
+      ``(mu_1 - mu_2)**2``.
+    * Rational constants come last.
 
     Parameters
     ----------
@@ -174,22 +180,40 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     Examples
     --------
     >>> import sympy as sp
-    >>> from kltools.symbolic import canonical, sigma1, sigma2
-    >>> canonical(sp.log(sigma2) - sp.log(sigma1) + sigma1**2 / (2 * sigma2**2) - sp.Rational(1, 2))
-    sigma_1**2/(2*sigma_2**2) + log(sigma_2/sigma_1) - 1/2
+    >>> from kltools.symbolic import canonical, mu1, mu2, sigma1, sigma2
+    >>> canonical(sp.log(sigma2) - sp.log(sigma1) + (mu1**2 - 2*mu1*mu2 + mu2**2) / (2 * sigma2**2))
+    log(sigma_2/sigma_1) + (mu_1 - mu_2)**2/(2*sigma_2**2)
     """
     expanded = sp.expand(sp.expand_log(sp.sympify(expr)))
     logs, rest, consts = [], [], []
     for term in sp.Add.make_args(expanded):
-        if term.has(sp.log) and term.free_symbols:
+        if term.has(sp.log):
             logs.append(term)
         elif term.free_symbols:
             rest.append(term)
         else:
             consts.append(term)
-    log_part = sp.logcombine(sp.Add(*logs))
-    rest_part = sp.factor(sp.together(sp.Add(*rest))) if rest else sp.Integer(0)
-    return log_part + rest_part + sp.Add(*consts)
+    return _combine_logs(sp.Add(*logs)) + _readable_rational(sp.Add(*rest)) + sp.Add(*consts)
+
+
+def _combine_logs(logs: sp.Expr) -> sp.Expr:
+    if logs == 0:
+        return sp.Integer(0)
+    plain = sp.logcombine(logs)
+    if not any(isinstance(a, sp.Pow) and a.exp == sp.Rational(1, 2) for a in sp.preorder_traversal(plain)):
+        return plain
+    halved = sp.logcombine(sp.expand(2 * logs))
+    return sp.Mul(sp.Rational(1, 2), halved, evaluate=False) if isinstance(halved, sp.log) else plain
+
+
+def _readable_rational(rest: sp.Expr) -> sp.Expr:
+    if rest == 0:
+        return sp.Integer(0)
+    num, den = sp.fraction(sp.together(rest))
+    terms = sp.Add.make_args(sp.expand(num))
+    in_means = [t for t in terms if t.free_symbols and not any(s.is_positive for s in t.free_symbols)]
+    others = [t for t in terms if t not in in_means]
+    return (sp.factor(sp.Add(*in_means)) + sp.Add(*others)) / den
 
 
 def half_log_form(expr: sp.Expr) -> sp.Expr:

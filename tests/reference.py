@@ -1,9 +1,8 @@
-"""mpmath references (50 significant digits) and ulp distances, shared by tests and benchmarks."""
+"""mpmath references (50 significant digits), typed independently of the sympy derivations."""
 
 from __future__ import annotations
 
 import mpmath as mp
-import numpy as np
 
 DPS = 50
 
@@ -30,23 +29,3 @@ def cross_entropy_normal_ref(mu1, sigma1, mu2, sigma2) -> mp.mpf:
     with mp.workdps(DPS):
         m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (mu1, sigma1, mu2, sigma2))
         return mp.log(2 * mp.pi * s2**2) / 2 + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2)
-
-
-def ulp_error(got, ref: mp.mpf, dtype=np.float64) -> float:
-    """|got - ref| in units of the last place of ref rounded to ``dtype``.
-
-    A NaN, or an inf where the reference is finite in ``dtype``, counts as an
-    infinite error; an inf where the reference overflows ``dtype`` is exact.
-    """
-    finfo = np.finfo(dtype)
-    got = float(got)
-    with mp.workdps(DPS):
-        if np.isnan(got):
-            return float("inf")
-        if abs(ref) > mp.mpf(float(finfo.max)):
-            return 0.0 if got == float("inf") else float("inf")
-        if np.isinf(got):
-            return float("inf")
-        rounded = dtype(float(ref))
-        spacing = np.spacing(abs(rounded)) if rounded != 0 else finfo.smallest_subnormal
-        return float(abs(mp.mpf(got) - ref) / mp.mpf(float(spacing)))

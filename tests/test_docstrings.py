@@ -8,7 +8,7 @@ import pytest
 
 import kltools
 
-MODULES = ["kltools.closed_forms", "kltools.numeric", "kltools.symbolic"]
+MODULES = ["kltools.closed_forms", "kltools.numeric", "kltools.symbolic", "kltools.accuracy"]
 SECTIONS = ["Parameters", "Returns", "Examples"]
 
 
