@@ -1,0 +1,49 @@
+"""Guards for the committed notebooks.
+
+Strict nbval compares every stored output with a fresh run, but it silently
+skips a code cell whose execution_count is None, and a stored error output
+would be "reproduced" rather than caught.  These guards close both holes, and
+check that every chapter is in the table of contents.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def code_cells(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 4
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_code_cell_was_executed_in_order(path):
+    counts = [c["execution_count"] for c in code_cells(path)]
+    assert None not in counts, f"{path.name}: a code cell was never executed (nbval would skip it)"
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not executed top to bottom in one fresh kernel"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stored_errors_or_nondeterministic_output(path):
+    for i, cell in enumerate(code_cells(path)):
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name} cell {i} stored an error"
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), f"{path.name} cell {i} wrote to stderr"
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            assert not re.search(r" at 0x[0-9a-fA-F]+>", text), f"{path.name} cell {i} prints a memory address"
+            assert "image/png" not in out.get("data", {}) or "text/latex" not in out.get("data", {}), "sympy PNG math"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_in_the_table_of_contents(path):
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert f"file: book/{path.stem}" in toc
