@@ -6,11 +6,14 @@ Closed forms (numpy, nats)
 Independent numeric checks
     :func:`kl_quad`, :func:`kl_monte_carlo`, :func:`expect_quad`,
     :func:`expect_monte_carlo`.
+The formula checker
+    :func:`check_formula`.
 Symbolic derivations (sympy)
     :mod:`kltools.symbolic`, with :func:`equivalent`.
 """
 
 from .closed_forms import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
+from .formulas import FormulaCheck, check_formula
 from .numeric import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
 from .symbolic import equivalent
 
@@ -25,4 +28,6 @@ __all__ = [
     "kl_quad",
     "kl_monte_carlo",
     "equivalent",
+    "check_formula",
+    "FormulaCheck",
 ]
