@@ -29,11 +29,18 @@ def test_build_has_no_warnings(built_book):
     assert (html / "index.html").exists()
 
 
-def test_every_chapter_is_rendered_with_numbered_equations(built_book):
+def test_every_labelled_equation_is_rendered_with_a_number(built_book):
     html, _ = built_book
+    total = 0
     for nb in sorted((ROOT / "book").glob("*.ipynb")):
+        source = nb.read_text(encoding="utf-8")
+        labels = set(re.findall(r":label: ([\w-]+)", source)) | set(re.findall(r"\$\$ \(([\w-]+)\)", source))
         page = (html / "book" / f"{nb.stem}.html").read_text(encoding="utf-8")
-        assert re.search(r'class="eqno">\(\d+\.\d+\)', page), f"{nb.stem}: no numbered equation"
+        for label in labels:
+            block = re.search(rf'id="equation-{label}">\s*<span class="eqno">\((\d+\.\d+)\)', page)
+            assert block, f"{nb.stem}: equation {label} is not rendered with a number"
+        total += len(labels)
+    assert total >= 20
 
 
 def test_glued_equations_are_rendered(built_book):
