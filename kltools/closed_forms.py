@@ -46,7 +46,7 @@ from ._validate import as_float_array, broadcast, check_values, result_dtype
 __all__ = ["kl_normal", "kl_std_normal", "entropy_normal", "cross_entropy_normal"]
 
 _BLOCK = 65536  # elements per block: large enough to amortise numpy's per-call overhead
-_CAREFUL = 8192  # elements per chunk of the careful form: its temporaries stay in cache
+_CAREFUL = 16384  # elements per chunk of the careful form: its temporaries stay in cache
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _HALF_LOG_2PIE = 0.5 * (1.0 + math.log(2.0 * math.pi))
 
@@ -66,18 +66,19 @@ def _horner(coeffs, x):
     return acc
 
 
-def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=None):
+def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=None, validate=True):
     """Evaluate ``kernel`` in float64 block by block, validating each block.
 
     ``kernel(*blocks, out=..., scratch=...)`` fills ``out`` and may return the
-    block-local indices of elements it could not evaluate accurately; those are
-    recomputed at the end by ``careful(*values)`` in chunks of ``_CAREFUL``
-    elements (one vectorised call per chunk instead of many tiny ones per
-    block).  ``scratch`` lists the dtypes of work buffers allocated once and
+    block-local indices of elements it could not evaluate accurately; their
+    inputs are gathered while the block is in cache, and they are recomputed
+    at the end by ``careful(*values)`` in chunks of ``_CAREFUL`` elements (one
+    vectorised call per chunk instead of many tiny ones per block).  ``scratch`` lists the dtypes of work buffers allocated once and
     reused by every block: a fresh half-megabyte temporary per operation costs
     more than the arithmetic.  Validation runs on each block while it is in
     cache: NaN or inf anywhere, or a value <= 0 in an argument listed in
-    ``positive``, raises ``ValueError`` naming the argument.
+    ``positive``, raises ``ValueError`` naming the argument.  A kernel that
+    validates its blocks itself is run with ``validate=False``.
     """
     shape = arrays[0].shape
     flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
@@ -89,17 +90,20 @@ def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=No
         for start in range(0, size, _BLOCK):
             sl = slice(start, start + _BLOCK)
             blocks = [np.asarray(f[sl], dtype=np.float64) for f in flat]
-            for name, blk in zip(names, blocks):
-                check_values(name, blk, name in positive)
+            if validate:
+                for name, blk in zip(names, blocks):
+                    check_values(name, blk, name in positive)
             k = blocks[0].size
             idx = kernel(*blocks, out=out[sl], scratch=[w[:k] for w in buffers])
             if idx is not None and idx.size:
-                pending.append(idx + start)
+                # gather the subset now, while the block is in cache
+                pending.append((idx + start, [b[idx] for b in blocks]))
         if pending:
-            todo = np.concatenate(pending)
+            todo = np.concatenate([p[0] for p in pending])
+            values = [np.concatenate([p[1][j] for p in pending]) for j in range(len(flat))]
             for i in range(0, todo.size, _CAREFUL):
-                part = todo[i : i + _CAREFUL]
-                out[part] = careful(*(f[part].astype(np.float64) for f in flat))
+                part = slice(i, i + _CAREFUL)
+                out[todo[part]] = careful(*(v[part] for v in values))
     out = out.reshape(shape).astype(dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 
@@ -230,25 +234,23 @@ def _kl_normal_slow(m1, s1, m2, s2, out, scratch):
 def _kl_normal_careful(m1, s1, m2, s2):
     """KL for 1/4 <= s1/s2 <= 4, where the direct form loses up to 4 ulp or all digits.
 
-    r = s1/s2 is carried with its rounding error r_lo.  For 1/2 <= r <= 2,
-    r - 1 is exact (Sterbenz) and an exact two-sum renormalises
-    (r - 1) + r_lo into x + x_lo, x = r_true - 1 to double-double accuracy;
-    B then follows from the cancellation-free series form.  Elsewhere in
-    [1/4, 4] the direct form is corrected to first order for r's rounding,
+    For 1/2 <= r <= 2, x = r - 1 = (s1 - s2)/s2 has an exact numerator
+    (Sterbenz) and one rounding, and B follows from the cancellation-free
+    series form, B = x^2 - s (x^2/2 + 2 s^2 P(s^2)) with s = x/(x + 2): an
+    error bound of about 3 ulp.  Elsewhere in [1/4, 4] the direct form is
+    corrected to first order for the rounding of r = s1/s2,
     B(r + r_lo) = B(r) + (r - 1/r) r_lo, because the condition number
     (r^2 - 1)/B reaches 3.7 there.
     """
-    r, r_lo = _div_with_residual(s1, s2)
-    near = (r >= 0.5) & (r <= 2.0)
-    xr = r - 1.0
-    x = xr + r_lo
-    x_lo = r_lo - (x - xr)  # Fast2Sum: exact, since |r_lo| <= ulp(r)/2 <= |xr| or xr == 0
-    x2 = x * x + 2.0 * x * x_lo
+    x = (s1 - s2) / s2
+    near = (x >= -0.5) & (x <= 1.0)
     s = x / (x + 2.0)
     t = s * s
+    x2 = x * x
     p = _horner(_P_COEFFS[: _p_terms(float(np.max(t, where=near, initial=0.0)))], t)
     b = x2 - s * (0.5 * x2 + 2.0 * t * p)
     if not near.all():
+        r, r_lo = _div_with_residual(s1, s2)
         b_band = _half_square(r) - 0.5 - np.log(r) + (r - 1.0 / r) * r_lo
         b = np.where(near, b, b_band)
     return _half_square((m1 - m2) / s2) + b
@@ -257,27 +259,38 @@ def _kl_normal_careful(m1, s1, m2, s2):
 def _kl_normal_kernel(m1, s1, m2, s2, out, scratch):
     """KL = (delta^2 + r^2 - 1)/2 - log r in as few passes as the textbook form.
 
-    Returns the indices of the elements with 1/4 <= r <= 4, which the careful
-    form recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
+    Validates the block as it goes: NaN or inf in a mean shows up in the
+    extremes of delta, and in a standard deviation in those of r, so only the
+    positivity of sigma1 and sigma2 needs reductions of its own; a block whose
+    extremes look wrong gets the full, argument-naming check.  Returns the
+    indices of the elements with 1/4 <= r <= 4, which the careful form
+    recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
     overflow, r subnormal) go to :func:`_kl_normal_slow` instead.
     """
     d, r, h, mask = scratch[0], scratch[1], scratch[2], scratch[4]
+    if not (s1.min() > 0 and s2.min() > 0):
+        check_values("sigma1", s1, positive=True)
+        check_values("sigma2", s2, positive=True)
     np.subtract(m1, m2, out=d)
     np.divide(d, s2, out=d)
+    dlo, dhi = float(d.min()), float(d.max())
     np.divide(s1, s2, out=r)
-    np.log(r, out=h)
-    lo, hi = float(h.min()), float(h.max())
-    dmax = max(float(d.max()), -float(d.min()))
-    if not (dmax < 1e150 and -690.0 < lo and hi < 340.0):  # also catches m1 - m2 overflow
+    rlo, rhi = float(r.min()), float(r.max())
+    # NaN fails every comparison, so a NaN or inf input lands here too.
+    if not (-1e150 < dlo and dhi < 1e150 and 1e-300 <= rlo and rhi <= 1e147):
+        for name, arr in (("mu1", m1), ("sigma1", s1), ("mu2", m2), ("sigma2", s2)):
+            check_values(name, arr, positive=name.startswith("sigma"))
+        # valid but extreme: delta^2 or r^2 near overflow, r near underflow
         _kl_normal_slow(m1, s1, m2, s2, out, scratch)
         return None
-    if lo >= -_LN4 and hi <= _LN4:  # the whole block needs the careful form: no gathers
+    if rlo >= 0.25 and rhi <= 4.0:  # the whole block needs the careful form
         for i in range(0, out.size, _CAREFUL):
             sl = slice(i, i + _CAREFUL)
             out[sl] = _kl_normal_careful(m1[sl], s1[sl], m2[sl], s2[sl])
         return None
+    np.log(r, out=h)
     idx = None
-    if lo <= _LN4 and hi >= -_LN4:
+    if rlo <= 4.0 and rhi >= 0.25:  # some r in [1/4, 4]: these need the careful forms
         np.abs(h, out=out)
         np.less_equal(out, _LN4, out=mask)
         idx = np.flatnonzero(mask)
@@ -388,6 +401,7 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
         positive=("sigma1", "sigma2"),
         scratch=(np.float64,) * 4 + (np.bool_,),
         careful=_kl_normal_careful,
+        validate=False,  # _kl_normal_kernel validates each block from its own reductions
     )
 
 
