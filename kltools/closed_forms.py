@@ -136,7 +136,7 @@ def _div_with_residual(num, den):
     """q = fl(num/den) and q_lo with q + q_lo = num/den to about 2^-100 relative.
 
     Dekker's two-product makes the residual num - q*den exact, provided the
-    Veltkamp split neither overflows nor underflows; for |q| <= 4 that holds
+    Veltkamp split neither overflows nor underflows; for |q| <= 8 that holds
     when den is within [1e-250, 1e250], and otherwise den is first scaled to
     [1/2, 1) by a power of two (exact, but frexp/ldexp are slow in numpy).
     """
@@ -161,6 +161,7 @@ def _p_terms(t_max: float) -> int:
 
 _LN2 = math.log(2.0)
 _LN4 = math.log(4.0)
+_LN8 = math.log(8.0)
 
 
 def _scale_part_near(s1, s2):
@@ -232,15 +233,15 @@ def _kl_normal_slow(m1, s1, m2, s2, out, scratch):
 
 
 def _kl_normal_careful(m1, s1, m2, s2):
-    """KL for 1/4 <= s1/s2 <= 4, where the direct form loses up to 4 ulp or all digits.
+    """KL for 1/8 <= s1/s2 <= 8, where the direct form loses up to 4 ulp or all digits.
 
     For 1/2 <= r <= 2, x = r - 1 = (s1 - s2)/s2 has an exact numerator
     (Sterbenz) and one rounding, and B follows from the cancellation-free
     series form, B = x^2 - s (x^2/2 + 2 s^2 P(s^2)) with s = x/(x + 2): an
-    error bound of about 3 ulp.  Elsewhere in [1/4, 4] the direct form is
+    error bound of about 3 ulp.  Elsewhere in [1/8, 8] the direct form is
     corrected to first order for the rounding of r = s1/s2,
     B(r + r_lo) = B(r) + (r - 1/r) r_lo, because the condition number
-    (r^2 - 1)/B reaches 3.7 there.
+    (r^2 - 1)/B is 2 to 3.7 there.
     """
     x = (s1 - s2) / s2
     near = (x >= -0.5) & (x <= 1.0)
@@ -263,8 +264,8 @@ def _kl_normal_kernel(m1, s1, m2, s2, out, scratch):
     extremes of delta, and in a standard deviation in those of r, so only the
     positivity of sigma1 and sigma2 needs reductions of its own; a block whose
     extremes look wrong gets the full, argument-naming check.  Returns the
-    indices of the elements with 1/4 <= r <= 4, which the careful form
-    recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
+    indices of the elements with 1/8 <= r <= 8 and delta^2 < 64, which the
+    careful form recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
     overflow, r subnormal) go to :func:`_kl_normal_slow` instead.
     """
     d, r, h, mask = scratch[0], scratch[1], scratch[2], scratch[4]
@@ -283,18 +284,22 @@ def _kl_normal_kernel(m1, s1, m2, s2, out, scratch):
         # valid but extreme: delta^2 or r^2 near overflow, r near underflow
         _kl_normal_slow(m1, s1, m2, s2, out, scratch)
         return None
-    if rlo >= 0.25 and rhi <= 4.0:  # the whole block needs the careful form
+    if rlo >= 0.125 and rhi <= 8.0:  # the whole block takes the careful form
         for i in range(0, out.size, _CAREFUL):
             sl = slice(i, i + _CAREFUL)
             out[sl] = _kl_normal_careful(m1[sl], s1[sl], m2[sl], s2[sl])
         return None
     np.log(r, out=h)
-    idx = None
-    if rlo <= 4.0 and rhi >= 0.25:  # some r in [1/4, 4]: these need the careful forms
-        np.abs(h, out=out)
-        np.less_equal(out, _LN4, out=mask)
-        idx = np.flatnonzero(mask)
     np.multiply(d, d, out=d)
+    idx = None
+    if rlo <= 8.0 and rhi >= 0.125:
+        # Elements with r in [1/8, 8] take the careful forms, unless delta^2 >= 64:
+        # then KL >= 32 and the direct form's rounding, at most a few ulp of
+        # delta^2/2 + r^2/2 + 1/2 + |log r| <= KL + 35, stays within ~3 ulp of KL.
+        np.abs(h, out=out)
+        np.less_equal(out, _LN8, out=mask)
+        mask &= d < 64.0
+        idx = np.flatnonzero(mask)
     np.multiply(r, r, out=r)
     d += r
     d -= 1.0
