@@ -13,7 +13,7 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
-__all__ = ["ulp_error", "reference_values", "max_ulp_error"]
+__all__ = ["ulp_error", "reference_values", "max_ulp_error", "kl_normal_grid", "kl_std_normal_grid", "GRIDS"]
 
 DIGITS = 50
 
@@ -122,3 +122,116 @@ def max_ulp_error(func: Callable, expr: sp.Expr, symbols: Sequence[sp.Symbol], p
     got = np.asarray(func(*points.T))
     refs = reference_values(expr, symbols, points)
     return max(ulp_error(g, r, got.dtype.type) for g, r in zip(got.ravel(), refs))
+
+
+GRIDS = ("near", "wide", "extreme")
+
+
+def _signs(rng, n):
+    return rng.choice([-1.0, 1.0], n)
+
+
+def kl_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
+    """A seeded sample of one of the book's three accuracy grids, for (mu1, sigma1, mu2, sigma2).
+
+    Parameters
+    ----------
+    kind : {"near", "wide", "extreme"}
+        ``"near"``: sigma1 = sigma2 (1 + eps) with 1e-12 <= |eps| <= 0.1 and a
+        tiny mean difference (q ~ p).  ``"wide"``: log-variances uniform in
+        [-30, 30] and means in [-1e3, 1e3].  ``"extreme"``: standard deviations
+        from 1e-150 to 1e150 (1e-18 to 1e18 in float32), half of them near-equal.
+    n : int
+        Number of points.
+    seed : int
+        Seed for :func:`numpy.random.default_rng`.
+    dtype : float64 or float32
+        The arrays are rounded to this type; references use the rounded values.
+
+    Returns
+    -------
+    tuple of four ndarrays
+        ``(mu1, sigma1, mu2, sigma2)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the three grids.
+
+    Examples
+    --------
+    >>> from kltools.accuracy import kl_normal_grid
+    >>> [a.shape for a in kl_normal_grid("near", 5)]
+    [(5,), (5,), (5,), (5,)]
+    """
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype).type
+    e = 18 if dtype == np.float32 else 150
+    if kind == "near":
+        s2 = 10 ** rng.uniform(-3, 3, n)
+        s1 = s2 * (1 + _signs(rng, n) * 10 ** rng.uniform(-12, -1, n))
+        m2 = rng.normal(size=n)
+        m1 = m2 + _signs(rng, n) * s2 * 10 ** rng.uniform(-12, -6, n)
+    elif kind == "wide":
+        s1, s2 = np.exp(rng.uniform(-15, 15, n)), np.exp(rng.uniform(-15, 15, n))
+        m1, m2 = rng.uniform(-1e3, 1e3, n), rng.uniform(-1e3, 1e3, n)
+    elif kind == "extreme":
+        s2 = 10 ** rng.uniform(-e, e, n)
+        far = 10 ** rng.uniform(-e, e, n)
+        close = s2 * (1 + _signs(rng, n) * 10 ** rng.uniform(-12, -1, n))
+        s1 = np.where(rng.random(n) < 0.5, far, close)
+        m2 = _signs(rng, n) * 10 ** rng.uniform(-3, e / 2, n)
+        m1 = m2 + _signs(rng, n) * s2 * 10 ** rng.uniform(-8, 2, n)
+    else:
+        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
+    return tuple(np.asarray(a, dtype=dtype) for a in (m1, s1, m2, s2))
+
+
+def kl_std_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
+    """A seeded sample of the three accuracy grids for the unit-prior KL in (mu, log_var).
+
+    Parameters
+    ----------
+    kind : {"near", "wide", "extreme"}
+        ``"near"``: |log_var| from 2e-12 to 0.2 and tiny means.  ``"wide"``:
+        log_var uniform in [-30, 30], means in [-1e3, 1e3].  ``"extreme"``:
+        log_var up to the overflow of exp (709.78 in float64, 88.72 in float32)
+        and slightly beyond, where the KL is still finite, and down to -700.
+    n : int
+        Number of points.
+    seed : int
+        Seed for :func:`numpy.random.default_rng`.
+    dtype : float64 or float32
+
+    Returns
+    -------
+    tuple of two ndarrays
+        ``(mu, log_var)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the three grids.
+
+    Examples
+    --------
+    >>> from kltools.accuracy import kl_std_normal_grid
+    >>> mu, lv = kl_std_normal_grid("extreme", 4)
+    >>> float(abs(lv).max()) > 300
+    True
+    """
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype).type
+    top = 89.4 if dtype == np.float32 else 710.4  # exp overflows before KL = (e^v - 1 - v)/2 does
+    if kind == "near":
+        lv = _signs(rng, n) * 2 * 10 ** rng.uniform(-12, -1, n)
+        mu = _signs(rng, n) * 10 ** rng.uniform(-12, -6, n)
+    elif kind == "wide":
+        lv, mu = rng.uniform(-30, 30, n), rng.uniform(-1e3, 1e3, n)
+    elif kind == "extreme":
+        lo = -80.0 if dtype == np.float32 else -700.0
+        lv = np.where(rng.random(n) < 0.5, rng.uniform(top - 10, top, n), rng.uniform(lo, lo / 2, n))
+        mu = np.where(rng.random(n) < 0.5, 0.0, _signs(rng, n) * 10 ** rng.uniform(-10, 10 if dtype == np.float32 else 100, n))
+    else:
+        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
+    return np.asarray(mu, dtype=dtype), np.asarray(lv, dtype=dtype)

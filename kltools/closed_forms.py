@@ -104,7 +104,8 @@ def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=No
             for i in range(0, todo.size, _CAREFUL):
                 part = slice(i, i + _CAREFUL)
                 out[todo[part]] = careful(*(v[part] for v in values))
-    out = out.reshape(shape).astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # a float32 result beyond float32's range is inf, as it should be
+        out = out.reshape(shape).astype(dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 
 
