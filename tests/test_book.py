@@ -1,26 +1,9 @@
 """The book builds with warnings as errors, and every chapter has numbered equations."""
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    jb = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    proc = subprocess.run(
-        [jb, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return out / "_build" / "html", proc.stdout + proc.stderr
 
 
 def test_build_has_no_warnings(built_book):
@@ -37,7 +20,7 @@ def test_every_labelled_equation_is_rendered_with_a_number(built_book):
         labels = set(re.findall(r":label: ([\w-]+)", source)) | set(re.findall(r"\$\$ \(([\w-]+)\)", source))
         page = (html / "book" / f"{nb.stem}.html").read_text(encoding="utf-8")
         for label in labels:
-            block = re.search(rf'id="equation-{label}">\s*<span class="eqno">\((\d+\.\d+)\)', page)
+            block = re.search(rf'id="equation-{label}">\s*<span class="eqno">\((\d+(\.\d+)?)\)', page)  # (4.1), or (4) in unnumbered parts
             assert block, f"{nb.stem}: equation {label} is not rendered with a number"
         total += len(labels)
     assert total >= 20

@@ -1,0 +1,32 @@
+"""The deployment workflow runs the README's commands and keeps least-privilege permissions."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def steps(job):
+    return WORKFLOW["jobs"][job]["steps"]
+
+
+def test_runs_the_readme_commands():
+    test_cmd = "pip install -r requirements.txt && pytest"
+    build_cmd = "pip install -r requirements.txt && jupyter-book build ."
+    assert test_cmd in README and build_cmd in README
+    assert any(s.get("run") == test_cmd for s in steps("test"))
+    assert any(s.get("run") == build_cmd for s in steps("build"))
+
+
+def test_least_privilege_and_standard_pages_actions():
+    assert WORKFLOW["permissions"] == {"contents": "read"}
+    assert WORKFLOW["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "permissions" not in WORKFLOW["jobs"]["test"] and "permissions" not in WORKFLOW["jobs"]["build"]
+    uses = [s.get("uses", "") for job in WORKFLOW["jobs"] for s in steps(job)]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert WORKFLOW["jobs"]["deploy"]["needs"] == "build" and WORKFLOW["jobs"]["build"]["needs"] == "test"
+    assert next(s for s in steps("build") if "upload-pages-artifact" in s.get("uses", ""))["with"]["path"] == "_build/html"
