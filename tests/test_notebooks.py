@@ -47,3 +47,13 @@ def test_no_stored_errors_or_nondeterministic_output(path):
 def test_notebook_is_in_the_table_of_contents(path):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     assert f"file: book/{path.stem}" in toc
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_a_caption_and_alt_text(path):
+    for i, cell in enumerate(code_cells(path)):
+        if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            meta = cell.get("metadata", {}).get("mystnb", {})
+            assert meta.get("figure", {}).get("caption"), f"{path.name} cell {i}: figure without a caption"
+            assert meta.get("figure", {}).get("name"), f"{path.name} cell {i}: figure without a name to reference"
+            assert len(meta.get("image", {}).get("alt", "")) > 20, f"{path.name} cell {i}: figure without alt text"
