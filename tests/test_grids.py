@@ -16,26 +16,23 @@ N = 250
 BOUND = {np.float64: 4.0, np.float32: 1.0}
 
 
+FAMILIES = {
+    "kl_normal": (kl_normal, kl_normal_grid, kl_normal_ref),
+    "kl_std_normal": (kl_std_normal, kl_std_normal_grid, kl_std_normal_ref),
+}
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", GRIDS)
-def test_kl_normal_grid(kind, dtype):
-    args = kl_normal_grid(kind, N, seed=2026, dtype=dtype)
-    out = kl_normal(*args)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_grid(family, kind, dtype):
+    func, grid, ref = FAMILIES[family]
+    args = grid(kind, N, seed=2026, dtype=dtype)
+    out = func(*args)
     assert out.dtype == dtype
     assert not np.any(np.isnan(out)) and not np.any(out < 0)
-    errors = [ulp_error(out[i], kl_normal_ref(*(a[i] for a in args)), dtype) for i in range(N)]
+    errors = [ulp_error(out[i], ref(*(a[i] for a in args)), dtype) for i in range(N)]
     assert max(errors) <= BOUND[dtype]  # an inf where the KL is finite counts as an infinite error
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
-def test_kl_std_normal_grid(kind, dtype):
-    args = kl_std_normal_grid(kind, N, seed=2026, dtype=dtype)
-    out = kl_std_normal(*args)
-    assert out.dtype == dtype
-    assert not np.any(np.isnan(out)) and not np.any(out < 0)
-    errors = [ulp_error(out[i], kl_std_normal_ref(*(a[i] for a in args)), dtype) for i in range(N)]
-    assert max(errors) <= BOUND[dtype]
 
 
 def test_the_literal_forms_fail_where_kltools_does_not():
