@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_quad, kl_std_normal
