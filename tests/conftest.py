@@ -17,6 +17,21 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep each notebook's cells on one pytest-xdist worker, in order.
+
+    nbval runs a notebook's cells one after another in one kernel, so all of
+    them must go to the same worker.  With ``--dist loadgroup`` (pyproject.toml)
+    an ``xdist_group`` mark does that; this hook runs before xdist reads the
+    marks.  Everything without a group is spread over the workers one test at
+    a time.
+    """
+    for item in items:
+        if type(item).__name__ == "IPyNbCell":  # a cell collected by nbval
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).name))
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
     """Build the whole book once per session, warnings as errors, into a temporary folder."""
