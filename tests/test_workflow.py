@@ -30,3 +30,20 @@ def test_least_privilege_and_standard_pages_actions():
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert WORKFLOW["jobs"]["deploy"]["needs"] == "build" and WORKFLOW["jobs"]["build"]["needs"] == "test"
     assert next(s for s in steps("build") if "upload-pages-artifact" in s.get("uses", ""))["with"]["path"] == "_build/html"
+
+
+def test_supported_platforms_are_tested():
+    """Linux with every supported Python (at least two), macOS and Windows with one."""
+    import re
+    import tomllib
+
+    matrix = WORKFLOW["jobs"]["test"]["strategy"]["matrix"]["include"]
+    linux = sorted(m["python"] for m in matrix if m["os"].startswith("ubuntu"))
+    assert len(linux) >= 2
+    assert any(m["os"].startswith("macos") for m in matrix) and any(m["os"].startswith("windows") for m in matrix)
+    minimum = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    low = tuple(int(x) for x in re.fullmatch(r">=(\d+\.\d+)", minimum).group(1).split("."))
+    assert all(tuple(int(x) for x in m["python"].split(".")) >= low for m in matrix)
+    assert linux[0] == ".".join(map(str, low))  # the lowest supported Python is tested
+    for version in linux:
+        assert version in README  # the README says what is supported
