@@ -17,19 +17,31 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep each notebook's cells on one pytest-xdist worker, in order.
+# Which tests must share a pytest-xdist worker.  A notebook's cells run one after
+# another in one kernel, so they stay together and in order; the book build is a
+# session fixture, so the build tests and the browser test share the worker that
+# built it; the Colab test builds its bare environment once.  Everything else is
+# handed out one test at a time, which balances the two passes over the notebooks.
+SCOPES = {"tests/test_book.py": "book", "tests/test_browser.py": "book", "tests/test_colab.py": "colab"}
 
-    nbval runs a notebook's cells one after another in one kernel, so all of
-    them must go to the same worker.  With ``--dist loadgroup`` (pyproject.toml)
-    an ``xdist_group`` mark does that; this hook runs before xdist reads the
-    marks.  Everything without a group is spread over the workers one test at
-    a time.
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scope scheduling, with the scopes above (see pyproject.toml's addopts).
+
+    (xdist's own ``--dist loadgroup`` cannot be used: with pytest 9 its group
+    marks no longer reach the scheduler.)
     """
-    for item in items:
-        if type(item).__name__ == "IPyNbCell":  # a cell collected by nbval
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).name))
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if path.endswith(".ipynb"):
+                return path
+            return SCOPES.get(path, nodeid)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session")

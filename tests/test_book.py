@@ -3,11 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
-# one pytest-xdist worker builds the book once for these tests and the browser test
-pytestmark = pytest.mark.xdist_group("book")
-
 ROOT = Path(__file__).resolve().parents[1]
 
 

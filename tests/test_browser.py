@@ -21,9 +21,6 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
-# one pytest-xdist worker builds the book once for these tests and tests/test_book.py
-pytestmark = pytest.mark.xdist_group("book")
-
 ROOT = Path(__file__).resolve().parents[1]
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM = next((p for p in [*(shutil.which(c) for c in _CANDIDATES), "/usr/bin/chromium"] if p and os.path.exists(p)), None)

@@ -35,8 +35,6 @@ BARE_PACKAGES = ["ipykernel", "numpy", "scipy", "sympy", "mpmath", "matplotlib"]
 SAMPLE = ["gaussian-entropy.ipynb", "univariate-kl.ipynb"]
 WHOLE = [p for p in NOTEBOOKS if os.environ.get("KLTOOLS_COLAB_ALL") or p.name in SAMPLE]
 
-pytestmark = pytest.mark.xdist_group("colab")  # one worker builds the bare environment once
-
 
 def first_code_cell(path: Path) -> str:
     nb = json.loads(path.read_text(encoding="utf-8"))
