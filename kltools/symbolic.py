@@ -27,6 +27,12 @@ __all__ = [
     "half_log_form",
     "equivalent",
     "counterexample",
+    "Derivation",
+    "Expectation",
+    "add",
+    "mul",
+    "frac",
+    "latex",
 ]
 
 x = sp.Symbol("x", real=True)
@@ -349,3 +355,266 @@ def equivalent(a, b) -> bool:
     if sp.simplify(sp.expand_log(a - b)) == 0:
         return True  # proved under the symbols' assumptions
     return counterexample(a, b) is None
+
+
+# --- derivations shown step by step --------------------------------------
+#
+# A chapter shows a derivation as a chain of readable steps, and sympy asserts
+# each step equal to the one before it.  The readable forms are built with
+# sympy's ``evaluate=False`` (the helpers below), so that the terms keep the
+# order and grouping a textbook prints; the LaTeX is generated from the very
+# expression that is asserted, never typed beside it.
+
+
+def add(*terms) -> sp.Expr:
+    r"""A sum kept in the order written, for display: ``add(a, b, c)`` shows as a + b + c.
+
+    Parameters
+    ----------
+    *terms : sympy.Expr or number
+        The terms, in the order they should be displayed.
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated ``Add``; it equals the evaluated sum (sympy's ``doit``
+        and :func:`equivalent` treat it as the plain sum).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import add, latex, sigma
+    >>> print(latex(add(sp.log(sigma), sp.Rational(1, 2))))
+    \log{\left(\sigma \right)} + \frac{1}{2}
+    """
+    return sp.Add(*(sp.sympify(t) for t in terms), evaluate=False)
+
+
+def mul(*factors) -> sp.Expr:
+    r"""A product kept as written, for display: ``mul(2, a, b)`` shows as 2 a b.
+
+    Parameters
+    ----------
+    *factors : sympy.Expr or number
+        The factors, in the order they should be displayed.
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated ``Mul``, equal to the evaluated product.
+
+    Examples
+    --------
+    >>> from kltools.symbolic import latex, mu1, mu2, mul
+    >>> print(latex(mul(2, mu1 - mu2)))
+    2 \left(\mu_{1} - \mu_{2}\right)
+    """
+    return sp.Mul(*(sp.sympify(f) for f in factors), evaluate=False)
+
+
+def frac(numerator, denominator) -> sp.Expr:
+    r"""A fraction kept as written, for display: ``frac(a + b, 2 * c)`` shows as :math:`\frac{a + b}{2c}`.
+
+    Parameters
+    ----------
+    numerator, denominator : sympy.Expr or number
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated quotient, equal to ``numerator / denominator``.
+
+    Examples
+    --------
+    >>> from kltools.symbolic import frac, latex, sigma
+    >>> print(latex(frac(sigma**2, 2 * sigma**2)))
+    \frac{\sigma^{2}}{2 \sigma^{2}}
+    """
+    return sp.Mul(sp.sympify(numerator), sp.Pow(sp.sympify(denominator), -1, evaluate=False), evaluate=False)
+
+
+def latex(expr) -> str:
+    r"""The LaTeX of ``expr``, with sums and products in the order they were built.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+
+    Returns
+    -------
+    str
+        ``sympy.latex(expr, order="none")``: an expression built with
+        :func:`add`, :func:`mul` and :func:`frac` keeps its written order.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import add, latex, sigma
+    >>> print(latex(add(-1, sigma**2)), '|', sp.latex(-1 + sigma**2))
+    -1 + \sigma^{2} | \sigma^{2} - 1
+    """
+    return sp.latex(expr, order="none")
+
+
+class Expectation(sp.Expr):
+    r"""The expectation :math:`\mathbb E_q[f(x)]` under q = N(mean, std^2), left unevaluated.
+
+    It displays as :math:`\mathbb E_q[\ldots]`.  ``doit()`` evaluates it from the
+    moments of the normal distribution: with x = mean + std z, ``f`` must become
+    a polynomial in z (after logs are expanded), and E[z^k] is (k - 1)!! for
+    even k and 0 for odd k.  That is the integral against the density, done
+    term by term; a derivation that uses it still ends with a check against
+    the direct integral (:meth:`Derivation.check`).
+
+    Parameters
+    ----------
+    f : sympy.Expr
+        The function of ``var`` whose expectation is taken.
+    var : sympy.Symbol
+        The random variable.
+    mean, std : sympy.Expr
+        Parameters of the normal distribution of ``var`` (``std`` positive).
+    name : str
+        The distribution's name in the display, ``"q"`` by default.
+
+    Raises
+    ------
+    ValueError
+        From ``doit()``, if ``f`` is not a polynomial in ``var``.
+
+    Examples
+    --------
+    >>> from kltools.symbolic import Expectation, latex, mu1, mu2, sigma1, x
+    >>> e = Expectation((x - mu2) ** 2, x, mu1, sigma1)
+    >>> print(latex(e))
+    \mathbb{E}_{q}\!\left[\left(x - \mu_{2}\right)^{2}\right]
+    >>> e.doit()
+    mu_1**2 - 2*mu_1*mu_2 + mu_2**2 + sigma_1**2
+    """
+
+    def __new__(cls, f, var, mean, std, name: str = "q"):
+        return sp.Expr.__new__(cls, sp.sympify(f), var, sp.sympify(mean), sp.sympify(std), sp.Symbol(name))
+
+    @property
+    def function(self) -> sp.Expr:
+        return self.args[0]
+
+    def doit(self, **hints):
+        f, var, mean, std, _ = self.args
+        if hints.get("deep", True):
+            f = f.doit(**hints)
+        z = sp.Dummy("z", real=True)
+        expanded = sp.expand(sp.expand_log(f.subs(var, mean + std * z)))
+        if not expanded.is_polynomial(z):
+            raise ValueError(f"Expectation.doit: the function is not a polynomial in {var}: {f}")
+        poly = sp.Poly(expanded, z)
+        return sp.Add(*(c * (0 if k % 2 else sp.factorial2(k - 1)) for (k,), c in poly.terms()))
+
+    def _latex(self, printer):
+        return r"\mathbb{E}_{%s}\!\left[%s\right]" % (printer._print(self.args[4]), printer._print(self.function))
+
+    def _sympystr(self, printer):
+        return f"E_{self.args[4]}[{printer._print(self.function)}]"
+
+
+def _evaluate(expr) -> sp.Expr:
+    return sp.sympify(expr).doit()
+
+
+class Derivation:
+    r"""A derivation shown as displayed steps, each asserted equal to the one before.
+
+    Start with the definition, add steps with :meth:`step`, and end with
+    :meth:`check` against an independent evaluation (the direct integral, or
+    an earlier chapter's result).  Every step is built as a readable sympy
+    expression (see :func:`add`, :func:`mul`, :func:`frac`,
+    :class:`Expectation`) and displayed from that same expression, so what
+    the reader sees is what was asserted.  :func:`equivalent` decides each
+    equality, for all admissible values of the symbols.
+
+    Glue the derivation (``glue(name, derivation, display=False)``) and show
+    it with a ``glue:math`` directive: it renders as one numbered ``aligned``
+    block with a short reason beside each step.
+
+    Parameters
+    ----------
+    lhs : sympy.Expr or str
+        The quantity derived, e.g. ``sp.Symbol("H(q)")`` or a LaTeX string.
+    first : sympy.Expr
+        The first expression, usually the definition.
+    note : str
+        Why the first line holds, e.g. ``"definition"`` (plain text).
+    evaluate : callable, optional
+        Maps a step to the expression that is compared (default: ``doit()``,
+        which evaluates integrals and :class:`Expectation`).  Matrix
+        derivations pass a function that substitutes explicit matrices.
+
+    Raises
+    ------
+    AssertionError
+        From :meth:`step` or :meth:`check`, when sympy finds the new
+        expression different from the previous one; the message shows both.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Derivation, Expectation, add, frac, mu, sigma, x
+    >>> d = Derivation("E_q[(x - mu)^2]", Expectation((x - mu) ** 2, x, mu, sigma), "definition")
+    >>> d = d.step(sigma**2, "the variance of q")
+    >>> d.result
+    sigma**2
+    >>> d.step(2 * sigma**2, "a wrong step")
+    Traceback (most recent call last):
+    ...
+    AssertionError: step 3 is not equal to step 2: 2 \sigma^{2} vs \sigma^{2}
+    """
+
+    def __init__(self, lhs, first, note: str = "", *, evaluate=None):
+        self.lhs = lhs
+        self._evaluate = evaluate or _evaluate
+        self.steps: list[tuple[sp.Expr, str]] = [(sp.sympify(first), note)]
+        self._values: list[sp.Expr] = [self._evaluate(first)]
+
+    def step(self, expr, note: str = "") -> "Derivation":
+        """Append ``expr``, asserting that it equals the previous step. Returns ``self``."""
+        value = self._evaluate(expr)
+        if not equivalent(value, self._values[-1]):
+            raise AssertionError(
+                f"step {len(self.steps) + 1} is not equal to step {len(self.steps)}: "
+                f"{latex(expr)} vs {latex(self.steps[-1][0])}"
+            )
+        self.steps.append((sp.sympify(expr), note))
+        self._values.append(value)
+        return self
+
+    def check(self, other, what: str = "") -> "Derivation":
+        """Assert that the last step equals ``other`` (an independent evaluation). Returns ``self``."""
+        if not equivalent(self._values[-1], self._evaluate(other)):
+            raise AssertionError(f"the derivation's result {latex(self.steps[-1][0])} is not equal to {what or latex(other)}")
+        self.checked = what or latex(other)
+        return self
+
+    @property
+    def result(self) -> sp.Expr:
+        """The value of the last step (evaluated)."""
+        return self._values[-1]
+
+    @property
+    def final(self) -> sp.Expr:
+        """The last step as displayed (unevaluated)."""
+        return self.steps[-1][0]
+
+    def latex(self) -> str:
+        """The derivation as an ``aligned`` block: one line per step, its reason beside it."""
+        lhs = self.lhs if isinstance(self.lhs, str) else latex(self.lhs)
+        rows = []
+        for i, (expr, note) in enumerate(self.steps):
+            reason = rf" && \text{{{note}}}" if note else ""
+            rows.append(rf"{lhs if i == 0 else ''} &= {latex(expr)}{reason}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
+
+    def __len__(self) -> int:
+        return len(self.steps)
