@@ -12,7 +12,8 @@
  *    wrapped in one.
  * 2. Search snippets.  Sphinx builds a result's snippet from the text of the
  *    page's HTML, where math is still raw TeX ("\(\sigma_1^2\)").  The math
- *    is turned into plain text (σ₁²) before Sphinx takes the snippet.
+ *    is turned into plain text (σ₁²), and code cells' source is left out,
+ *    before Sphinx takes the snippet.
  */
 (() => {
   "use strict";
@@ -112,7 +113,13 @@
     }
     return chars.length === 1 ? mark + chars[0] : `${mark}(${text.trim()})`;
   };
-  const group = (text) => (/^[\w.]+$/u.test(text.trim()) ? text.trim() : `(${text.trim()})`);
+  // a single token (letters, digits, sub- and superscripts) needs no parentheses
+  const group = (text) => (/^[\p{L}\p{N}.\u00b2\u00b3\u00b9\u2070-\u209f]+$/u.test(text.trim()) ? text.trim() : `(${text.trim()})`);
+  // \log x -> "log x", \sigma -> "σ"; other commands lose their backslash
+  const command = (name, next) => {
+    if (name in SYMBOLS) return SYMBOLS[name];
+    return /[\p{L}\\]/u.test(next || "") ? ` ${name} ` : ` ${name}`;
+  };
 
   /** Plain text for a TeX formula, good enough for a search snippet. */
   function texToText(tex) {
@@ -124,7 +131,10 @@
       .replace(/\\(?:displaystyle|textstyle|left|right|[bB]igg?[lr]?|nonumber|notag|limits)(?![A-Za-z])/g, "")
       .replace(/\\[,;:! ]/g, " ")
       .replace(/\\\|/g, "‖")
-      .replace(/\\mathcal\s*\{?\s*N\s*\}?/g, "𝒩");
+      .replace(/\\mathcal\s*\{?\s*N\s*\}?/g, "𝒩")
+      .replace(/\\mathbb\s*\{?\s*E\s*\}?/g, "𝔼")
+      .replace(/\\(?:mathrm|mathbf|mathit|mathsf|mathbb|mathcal|boldsymbol)\s+(?=[A-Za-z])/g, "")
+      .replace(/\\([A-Za-z]+)/g, (m, name) => (name in SYMBOLS ? SYMBOLS[name] : m));
     const FONT = /\\(?:mathrm|mathbf|mathit|mathsf|mathbb|mathcal|text|textrm|operatorname\*?|boldsymbol)\s*\{([^{}]*)\}/g;
     for (let i = 0; i < 30; i++) {
       const before = s;
@@ -134,16 +144,20 @@
         .replace(/\^\{([^{}]*)\}/g, (m, a) => script(a, SUPERSCRIPT, "^"))
         .replace(/_\{([^{}]*)\}/g, (m, a) => script(a, SUBSCRIPT, "_"));
       if (s === before) {
-        s = s.replace(/\{([^{}]*)\}/g, "$1"); // a bare group: drop one level of braces
+        // a bare group: drop one level of braces, but not a \frac or \sqrt argument
+        // (a group right after "}" is a second argument)
+        s = s.replace(/(?<!\\(?:[dt]?frac|sqrt)\s*)(?<![}^_])\{([^{}]*)\}/g, "$1");
         if (s === before) break;
       }
     }
     s = s.replace(/\^([0-9A-Za-z+-])/g, (m, a) => script(a, SUPERSCRIPT, "^"))
       .replace(/_([0-9A-Za-z])/g, (m, a) => script(a, SUBSCRIPT, "_"))
-      .replace(/\\([A-Za-z]+)/g, (m, name) => (name in SYMBOLS ? SYMBOLS[name] : name))
+      .replace(/\\([A-Za-z]+)(.?)/gu, (m, name, next) => command(name, next) + next)
       .replace(/\\(.)/g, "$1")
       .replace(/[{}]/g, "")
-      .replace(/\s+/g, " ");
+      .replace(/\s+/g, " ")
+      .replace(/([([])\s+/g, "$1")
+      .replace(/\s+([)\],])/g, "$1");
     return s.trim();
   }
   window.klTexToText = texToText; // for the browser test
@@ -156,6 +170,8 @@
     const htmlToText = Search.htmlToText;
     Search.htmlToText = (htmlString, anchor) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      // a snippet quotes the prose around a match, not the code cells' source
+      doc.querySelectorAll("div.cell_input").forEach((el) => el.remove());
       doc.querySelectorAll(".math").forEach((el) => {
         el.querySelectorAll(".eqno").forEach((n) => n.remove());
         el.textContent = ` ${texToText(el.textContent)} `;
