@@ -26,6 +26,8 @@ shows exactly which page fails which check:
 - ``test_no_raw_reprs``: no output shows a raw Python, numpy or sympy repr.
 - ``test_printed_output_is_one_box``: a cell's printed lines are one output
   box, not one box per write (``nb_merge_streams``).
+- ``test_each_result_shown_once``: a sympy result shown as a cell's bare
+  output is not also a numbered equation on the page.
 - ``test_figure_text_legible_on_a_phone``: figure text renders at >= 9 px on
   a 390 px phone.
 - ``test_dark_mode``: the theme is dark, and every figure sits on a light
@@ -43,6 +45,7 @@ command that installs it, unless KLTOOLS_REQUIRE_BROWSER is set (CI).
 from __future__ import annotations
 
 import functools
+import html as html_lib
 import http.server
 import os
 import re
@@ -584,6 +587,35 @@ def test_no_raw_reprs(inspector, page_path):
 def test_printed_output_is_one_box(inspector, page_path):
     """A cell's printed lines are one output box, not one per write (nb_merge_streams)."""
     problems = inspector.get(WIDTHS["1366"], page_path)["streams"]
+    assert not problems, _report(page_path, problems)
+
+
+def _tex(text: str) -> str:
+    text = html_lib.unescape(text)
+    return re.sub(r"\\displaystyle|\\begin\{split\}|\\end\{split\}|\\\[|\\\]|\$\$|\s+", "", text)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_each_result_shown_once(site, page_path):
+    """A sympy result displayed as a cell's bare output is not also a numbered equation on the page.
+
+    (A cell whose result is glued as a numbered equation must not also end with
+    the bare expression: the reader sees the formula twice.)
+    """
+    html_dir, _ = site
+    page = (html_dir / page_path).read_text(encoding="utf-8")
+    outputs = re.findall(r'<div class="output text_latex math notranslate nohighlight">\s*(.*?)</div>', page, re.S)
+    numbered = re.findall(r'<div class="[^"]*math notranslate nohighlight" id="(equation-[^"]*)">\s*'
+                          r'<span class="eqno">\(([^)<]*)\).*?</span>(.*?)</div>', page, re.S)
+    problems = []
+    for out in outputs:
+        tex = _tex(out)
+        if len(tex) < 8:
+            continue
+        twin = next((number for _, number, eq in numbered if tex in _tex(eq)), None)
+        if twin:
+            shown = re.sub(r"\\displaystyle|\\\[|\\\]|\s+", " ", html_lib.unescape(out)).strip()
+            problems.append(f"a cell's bare output shows {shown[:60]} ..., which is also equation ({twin})")
     assert not problems, _report(page_path, problems)
 
 
