@@ -28,6 +28,11 @@ shows exactly which page fails which check:
   box, not one box per write (``nb_merge_streams``).
 - ``test_each_result_shown_once``: a sympy result shown as a cell's bare
   output is not also a numbered equation on the page.
+- ``test_no_typesetting_slips_or_placeholders``: no TeX that MathJax 3
+  renders wrongly ("overeverything", "expm 1", KL(q | p)) and no
+  placeholder such as "<repository URL>" in the text.
+- ``test_tables_fit_the_column_on_desktop``: at 1366 px no table needs
+  sideways scrolling.
 - ``test_figure_text_legible_on_a_phone``: figure text renders at >= 9 px on
   a 390 px phone.
 - ``test_dark_mode``: the theme is dark, and every figure sits on a light
@@ -247,7 +252,7 @@ EQUATION_CHECK = """() => {""" + _JS_HELPERS + """
 }"""
 
 TABLE_CHECK = """() => {""" + _JS_HELPERS + """
-  const problems = [];
+  const problems = [], wide = [];
   const vh = window.innerHeight;
   for (const t of document.querySelectorAll('article table')) {
     if (!shown(t) || t.closest('mjx-container')) continue;
@@ -257,6 +262,7 @@ TABLE_CHECK = """() => {""" + _JS_HELPERS + """
     const box = clipBox(t.parentElement);
     const visible = box ? box.getBoundingClientRect() : col;
     if (r.left >= Math.max(colLeft, visible.left) - 1 && r.right <= Math.min(colRight, visible.right) + 1) continue;
+    wide.push(`${label} is ${px(r.width)} px wide in a ${px(Math.min(colRight, visible.right) - Math.max(colLeft, visible.left))} px column: a reader scrolls it sideways`);
     if (!box || !scrolls(box)) {
       problems.push(`${label} is ${px(r.width)} px wide in a ${px(colRight - colLeft)} px column, outside a scroll container: columns are cut off`);
     } else if (!inColumn(visible)) {
@@ -265,7 +271,7 @@ TABLE_CHECK = """() => {""" + _JS_HELPERS + """
       problems.push(`${label} scrolls sideways, but its scroll container is ${px(visible.height)} px tall on a ${vh} px screen: the scrollbar is out of view`);
     }
   }
-  return problems;
+  return {problems, wide};
 }"""
 
 CODE_CHECK = """() => {
@@ -464,12 +470,14 @@ class Inspector:
         renders = errors + self._math_problems(math)
         renders += [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)]
         renders += self._links(page)
+        tables = page.evaluate(TABLE_CHECK)
         result = {
             "renders": renders,
             "dark": page.evaluate(DARK_CHECK),
             "math_count": math["count"],
             "equations": page.evaluate(EQUATION_CHECK),
-            "tables": page.evaluate(TABLE_CHECK),
+            "tables": tables["problems"],
+            "wide_tables": tables["wide"],
             "code": page.evaluate(CODE_CHECK),
             "reprs": raw_reprs(page.evaluate(OUTPUT_TEXT)),
             "streams": page.evaluate(STREAM_CHECK),
@@ -483,7 +491,7 @@ class Inspector:
         result = {
             "renders": errors + self._math_problems(math) + [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)],
             "equations": page.evaluate(EQUATION_CHECK),
-            "tables": page.evaluate(TABLE_CHECK),
+            "tables": page.evaluate(TABLE_CHECK)["problems"],
             "figures": page.evaluate(FIGURES),
         }
         seen = len(errors)
@@ -569,6 +577,13 @@ def test_tables_fit(inspector, page_path, width):
     assert not problems, _report(page_path, problems)
 
 
+@pytest.mark.parametrize("page_path", PAGES)
+def test_tables_fit_the_column_on_desktop(inspector, page_path):
+    """At 1366 px a table fits the column: scrolling sideways is for phones, not desktops."""
+    problems = inspector.get(WIDTHS["1366"], page_path)["wide_tables"]
+    assert not problems, _report(page_path, problems)
+
+
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_code_fits_the_column(inspector, page_path):
     """At 1366 px, 80 characters fit: no visible code or output line is cut at the right edge."""
@@ -587,6 +602,49 @@ def test_no_raw_reprs(inspector, page_path):
 def test_printed_output_is_one_box(inspector, page_path):
     """A cell's printed lines are one output box, not one per write (nb_merge_streams)."""
     problems = inspector.get(WIDTHS["1366"], page_path)["streams"]
+    assert not problems, _report(page_path, problems)
+
+
+# Typesetting slips in the TeX that MathJax receives, and placeholders in the text.
+_MATH_TEX = re.compile(r'<(?:span|div) class="[^"]*\bmath notranslate nohighlight"[^>]*>(.*?)</(?:span|div)>', re.S)
+_TEXT_GROUP = re.compile(r"\\(?:text|textrm|textit|textbf|mbox)\s*\{([^{}]*)\}")
+_SLIPS = [
+    (re.compile(r"\\operatorname\*?\s*\{\s*[A-Za-z]+\d+\s*\}"),
+     "MathJax 3 splits the digits off an \\operatorname ('expm 1(d)'): write \\mathrm{expm1}"),
+    (re.compile(r"\\mathrm\s*\{\s*KL\s*\}\s*\((?:[^()|\\]|\\[a-z,;: ]+|\\[^|])*(?<!\\)\|(?!\|)"),
+     "KL with a single bar, KL(q | p): write \\| (in a Markdown table, \\Vert, since | splits the cell)"),
+]
+_PLACEHOLDER = re.compile(r"<[A-Za-z][\w .-]{0,30}\b(?:URL|url|path|name|here)>|\b(?:TODO|FIXME|XXX)\b")
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_no_typesetting_slips_or_placeholders(site, page_path):
+    """Math that renders wrongly in MathJax 3, and placeholder text a reader would see.
+
+    - a line break inside \\text{...}: MathJax drops it ("summed over" +
+      "everything" -> "overeverything");
+    - \\operatorname{expm1}: rendered "expm 1";
+    - KL(q | p) with a single bar;
+    - a placeholder such as "<repository URL>" or TODO in the page text.
+    """
+    html_dir, _ = site
+    page = (html_dir / page_path).read_text(encoding="utf-8")
+    problems = []
+    for raw in _MATH_TEX.findall(page):
+        tex = html_lib.unescape(re.sub(r'<span class="eqno">.*?</a></span>', "", raw, flags=re.S))
+        for group in _TEXT_GROUP.findall(tex):
+            if "\n" in group:
+                before, after = group.split("\n", 1)
+                shown = " ".join(group.split())
+                problems.append(f"a line break inside \\text{{{shown[:50]}}} is dropped by MathJax: "
+                                f"the reader sees \"{(before.split() or [''])[-1] + (after.split() or [''])[0]}\"")
+        for pattern, why in _SLIPS:
+            m = pattern.search(tex)
+            if m:
+                problems.append(f"{why}: found {m.group(0)[:60]}")
+    main = re.search(r'<main[^>]*>(.*?)</main>', page, re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", main.group(1) if main else page, flags=re.S)))
+    problems += [f"placeholder in the text: \"{' '.join(m.group(0).split())}\"" for m in _PLACEHOLDER.finditer(text)]
     assert not problems, _report(page_path, problems)
 
 
