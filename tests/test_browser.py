@@ -744,7 +744,12 @@ def test_search_snippets_show_math_as_text(site, browser):
     page = browser.new_page(**DESKTOP)
     page.goto(base + "search.html?q=variance", wait_until="load")
     page.wait_for_selector("#search-results li p.context", timeout=20_000)
-    page.wait_for_function("() => !document.querySelector('#search-progress') || !document.querySelector('#search-progress').textContent.trim()", timeout=20_000)
+    try:  # all results listed, and each one's snippet fetched (a result may have none)
+        page.wait_for_function("""() => /found/i.test((document.querySelector('#search-results .search-summary') || {}).textContent || '')
+            && document.querySelectorAll('#search-results li p.context').length === document.querySelectorAll('#search-results li').length""",
+                               timeout=15_000)
+    except Exception:
+        pass
     snippets = page.eval_on_selector_all("#search-results li p.context", "els => els.map(e => e.textContent)")
     page.close()
     assert len(snippets) >= 3
