@@ -682,9 +682,11 @@ def test_figure_text_legible_on_a_phone(site, inspector, page_path):
     """Figure text renders at >= 9 px on a 390 px phone.
 
     From the image file and its rendered width: an SVG's own font sizes
-    (matplotlib's sub- and superscripts excepted); for a PNG, matplotlib's
-    default 10 pt text at the PNG's dpi.  The fix is the figure size or SVG
-    output, not a lower dpi (which only blurs the same small text).
+    (matplotlib's sub- and superscripts excepted); for a PNG, whose text
+    cannot be measured, matplotlib's default 10 pt text at the PNG's dpi (a
+    PNG with larger fonts should be an SVG, which is measured exactly).  The
+    fix is the figure size (about 5 in wide or less at 10 pt) or SVG output,
+    not a lower dpi, which only blurs the same small text.
     """
     html_dir, _ = site
     problems = []
@@ -695,7 +697,8 @@ def test_figure_text_legible_on_a_phone(site, inspector, page_path):
             continue
         px, why = smallest_figure_text_px(path.resolve(), fig["width"], fig["natural"])
         if px < MIN_FIGURE_TEXT_PX:
-            name = fig["caption"] or fig["alt"] or src
+            number = re.match(r"Fig\.\s*[\d.]*\d", fig["caption"])
+            name = number.group(0) if number else (fig["alt"] or src)
             problems.append(f"figure {name!r}: text renders at about {px:.1f} px on a 390 px phone "
                             f"(shown {fig['width']:.0f} px wide; {why})")
     assert not problems, _report(page_path, problems)
