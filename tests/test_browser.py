@@ -1,18 +1,59 @@
-"""Every page of the built book in a real browser: headless Chromium, offline.
+"""Every page of the built book in a real browser, as a reader uses it: headless Chromium, offline.
 
-Served from 127.0.0.1, each page must load with no console error and no failed
-request; MathJax (the local copy) must typeset every math element with no
-error node; every image must have loaded; every internal link and anchor must
-resolve.  Chromium is Debian's package, driven by Playwright with the system
-executable (no browser download).  Without Chromium the test is skipped, with
-the command that installs it, unless KLTOOLS_REQUIRE_BROWSER is set (CI).
+The site is served from 127.0.0.1 and every page is opened twice:
+
+- desktop, 1366 x 900, dark mode;
+- phone, 390 x 844, touch, light mode.
+
+Each check is its own test, parametrized by page (and width), so a report
+shows exactly which page fails which check:
+
+- ``test_page_renders``: no console error and no failed request (at both
+  widths, so in dark and in light mode); MathJax (the local copy) typesets
+  every math element with no error node; every image loads; every internal
+  link and anchor resolves.
+- ``test_phone_navigation``: tapping the visible primary-sidebar toggle (☰)
+  shows the table of contents, and tapping a chapter link in it navigates.
+- ``test_equations_fit``: at 390 and 1366 px, a display equation either fits
+  its column or scrolls inside its own box that fits, and its number is
+  visible: inside the column, not clipped, not covered, not drawn over the
+  formula.
+- ``test_tables_fit``: no table is wider than the column unless it is in a
+  horizontal scroll container that fits the column and is no taller than the
+  screen (so its scrollbar is in view with the table).
+- ``test_code_fits_the_column``: at 1366 px no visible code line or output
+  line is cut at the right edge (80 characters fit).
+- ``test_no_raw_reprs``: no output shows a raw Python, numpy or sympy repr.
+- ``test_printed_output_is_one_box``: a cell's printed lines are one output
+  box, not one box per write (``nb_merge_streams``).
+- ``test_each_result_shown_once``: a sympy result shown as a cell's bare
+  output is not also a numbered equation on the page.
+- ``test_no_typesetting_slips_or_placeholders``: no TeX that MathJax 3
+  renders wrongly ("overeverything", "expm 1", KL(q | p)) and no
+  placeholder such as "<repository URL>" in the text.
+- ``test_tables_fit_the_column_on_desktop``: at 1366 px no table needs
+  sideways scrolling.
+- ``test_figure_text_legible_on_a_phone``: figure text renders at >= 9 px on
+  a 390 px phone.
+- ``test_dark_mode``: the theme is dark, and every figure sits on a light
+  background.
+
+Plus site-wide checks: one search box and a working ☰ on desktop, search
+snippets without raw TeX, bibliography labels that match the author-year
+citations, chapter numbers on the cheat sheet's equations.
+
+Chromium is Debian's package, driven by Playwright with the system executable
+(no browser download).  Without Chromium the tests are skipped, with the
+command that installs it, unless KLTOOLS_REQUIRE_BROWSER is set (CI).
 """
 
 from __future__ import annotations
 
 import functools
+import html as html_lib
 import http.server
 import os
+import re
 import shutil
 import threading
 from html.parser import HTMLParser
@@ -20,6 +61,8 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+
+pytestmark = pytest.mark.xdist_group("book")
 
 ROOT = Path(__file__).resolve().parents[1]
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -32,9 +75,22 @@ if CHROMIUM is None:
         pytest.fail("KLTOOLS_REQUIRE_BROWSER is set but no chromium was found", pytrace=False)
     pytest.skip("no chromium found; install it with `apt-get install chromium` (Debian) to run the browser test", allow_module_level=True)
 
+DESKTOP = dict(viewport={"width": 1366, "height": 900})
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+# Two visits per page keep the test fast: the desktop one in dark mode, the phone one
+# in light mode.  Geometry does not depend on the colour scheme, and either visit
+# fails on a console error.
+MODES = {
+    "desktop-dark": dict(DESKTOP, color_scheme="dark"),
+    "phone": dict(PHONE, color_scheme="light"),
+}
+WIDTHS = {"390": "phone", "1366": "desktop-dark"}
+MIN_FIGURE_TEXT_PX = 9.0  # "text at least about 9 px at the rendered size on a phone"
+MATPLOTLIB_TEXT_PT = 10.0  # matplotlib's default size for tick labels and legends (rcParams font.size)
+
 
 def toc_pages() -> list[str]:
-    """The pages the book consists of, from _toc.yml, plus the search page."""
+    """The pages the book consists of, from _toc.yml, plus the search and index pages."""
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -42,6 +98,10 @@ def toc_pages() -> list[str]:
     for part in toc.get("parts", []):
         files += [ch["file"] for ch in part["chapters"]]
     return [f"{f}.html" for f in files] + ["search.html", "genindex.html"]
+
+
+PAGES = toc_pages()
+CHAPTERS = [p for p in PAGES if p.startswith("book/")]
 
 
 class _Ids(HTMLParser):
@@ -87,71 +147,644 @@ def browser():
         b.close()
 
 
-MATH_CHECK = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+# --------------------------------------------------------------------------------------
+# What the page's JavaScript measures.  Each returns a list of problems (strings).
+
+WAIT_FOR_MATH = """async () => {
+  const ready = (async () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+    if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
+  })();
+  await Promise.race([ready, new Promise(r => setTimeout(r, 20000))]);  // never hang the test
+  await new Promise(r => setTimeout(r, 50));  // kl-reader.js marks scroll boxes after typesetting
+}"""
+
+MATH_CHECK = """() => {
   const math = Array.from(document.querySelectorAll('.math'));
   const untypeset = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.slice(0, 80));
   return {count: math.length, untypeset: untypeset, errors: document.querySelectorAll('mjx-merror').length,
           mathjax: !!(window.MathJax && MathJax.version)};
 }"""
+
 IMAGE_CHECK = """() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))"""
 
+# Shared helpers: the column is the article; a "scroll box" is an element between
+# the checked element and the article whose overflow-x lets the reader scroll.
+# (The theme's article container itself scrolls sideways: a table or equation that
+# only scrolls with the whole article is not in a box of its own.)
+_JS_HELPERS = """
+  const article = document.querySelector('article.bd-article') || document.querySelector('[role=main]');
+  const vw = document.documentElement.clientWidth;
+  const col = article.getBoundingClientRect();
+  const colLeft = Math.max(col.left, 0), colRight = Math.min(col.right, vw);
+  const px = v => Math.round(v);
+  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const clipBox = (el) => {  // nearest ancestor-or-self inside the article that clips sideways
+    for (let e = el; e && e !== article; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX;
+      if (o !== 'visible') return e;
+    }
+    return null;
+  };
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1;
+  const inColumn = r => r.left >= colLeft - 1 && r.right <= colRight + 1;
+"""
 
-def check_page(browser, html_dir: Path, base: str, page_path: str) -> list[str]:
-    problems: list[str] = []
-    page = browser.new_page()
-    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console error: {msg.text}"))
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url} ({req.failure})"))
-    page.on("response", lambda resp: resp.status >= 400 and problems.append(f"HTTP {resp.status}: {resp.url}"))
-    page.goto(base + page_path, wait_until="load")
-    math = page.evaluate(MATH_CHECK)
-    if math["count"] and not math["mathjax"]:
-        problems.append("MathJax did not load")
-    if math["untypeset"]:
-        problems.append(f"{len(math['untypeset'])} math element(s) not typeset, e.g. {math['untypeset'][0]!r}")
-    if math["errors"]:
-        problems.append(f"{math['errors']} MathJax error node(s)")
-    for src in page.evaluate(IMAGE_CHECK):
-        problems.append(f"image did not load: {src}")
-    for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-        url, fragment = urldefrag(href)
-        if not url.startswith(base):
-            continue  # external: repository, Binder, Colab buttons
-        target = html_dir / unquote(urlparse(url).path[len(urlparse(base).path):])
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.exists():
-            problems.append(f"broken link: {href}")
-        elif fragment and target.suffix == ".html" and unquote(fragment) not in ids_in(target):
-            problems.append(f"missing anchor: {href}")
-    page.close()
-    return [f"{page_path}: {p}" for p in problems]
+EQUATION_CHECK = """() => {""" + _JS_HELPERS + """
+  const problems = [];
+  const name = (c) => {
+    const d = c.closest('div.math'); const n = d && d.querySelector('.eqno');
+    if (n) return 'equation ' + n.textContent.replace('#', '').trim();
+    const t = (d || c).getAttribute('id') || (c.querySelector('mjx-assistive-mml') || c).textContent;
+    return 'display equation "' + t.replace(/\\s+/g, ' ').slice(0, 40) + '"';
+  };
+  for (const c of document.querySelectorAll('article mjx-container[display="true"]')) {
+    if (!shown(c)) continue;
+    const m = c.querySelector('mjx-math') || c;
+    const full = m.getBoundingClientRect();  // the whole formula, also where it overflows
+    const width = full.width;
+    const box = clipBox(c);
+    const visible = box ? box.getBoundingClientRect() : col;
+    const fits = full.left >= Math.max(colLeft, visible.left) - 1 && full.right <= Math.min(colRight, visible.right) + 1;
+    if (fits) continue;
+    if (!box) {
+      problems.push(`${name(c)} is ${px(width)} px wide in a ${px(colRight - colLeft)} px column and overflows it, with no scroll box`);
+    } else if (!scrolls(box)) {
+      problems.push(`${name(c)} is clipped: ${px(width)} px of formula in a ${px(visible.width)} px box that does not scroll (overflow-x: ${getComputedStyle(box).overflowX})`);
+    } else if (!inColumn(visible)) {
+      problems.push(`${name(c)}: its scroll box (${px(visible.left)}..${px(visible.right)} px) is wider than the column (${px(colLeft)}..${px(colRight)} px)`);
+    }
+  }
+  for (const n of document.querySelectorAll('article div.math span.eqno')) {
+    const d = n.closest('div.math');
+    if (!shown(d)) continue;
+    const label = 'number ' + n.textContent.replace('#', '').trim();
+    const r = n.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0) || getComputedStyle(n).visibility === 'hidden') {
+      problems.push(`equation ${label} is not shown`); continue;
+    }
+    if (!inColumn(r)) {
+      problems.push(`equation ${label} is outside the column (${px(r.left)}..${px(r.right)} px, column ${px(colLeft)}..${px(colRight)} px)`); continue;
+    }
+    const clip = clipBox(n.parentElement);
+    if (clip) {
+      const b = clip.getBoundingClientRect();
+      if (r.left < b.left - 1 || r.right > b.right + 1) { problems.push(`equation ${label} is clipped by its box`); continue; }
+    }
+    const c = d.querySelector('mjx-container');
+    if (c) {
+      const cm = (c.querySelector('mjx-math') || c).getBoundingClientRect(), cb = c.getBoundingClientRect();
+      const left = Math.max(cm.left, cb.left), right = Math.min(cm.right, cb.right);  // the formula as seen
+      const overlap = Math.min(right, r.right) - Math.max(left, r.left);
+      if (overlap > 1 && Math.min(cm.bottom, r.bottom) - Math.max(cm.top, r.top) > 1) {
+        problems.push(`equation ${label} is drawn over its formula (${px(overlap)} px overlap)`); continue;
+      }
+    }
+    n.scrollIntoView({block: 'center', inline: 'nearest'});
+    const q = n.getBoundingClientRect();
+    const hit = document.elementFromPoint(Math.min(Math.max(q.left + q.width / 2, 0), vw - 1), q.top + q.height / 2);
+    if (!(hit && (hit === n || n.contains(hit)))) {
+      problems.push(`equation ${label} is covered by ${hit ? hit.tagName.toLowerCase() + (hit.className ? '.' + String(hit.className).split(' ')[0] : '') : 'nothing'}`);
+    }
+  }
+  window.scrollTo(0, 0);
+  return problems;
+}"""
+
+TABLE_CHECK = """() => {""" + _JS_HELPERS + """
+  const problems = [], wide = [];
+  const vh = window.innerHeight;
+  for (const t of document.querySelectorAll('article table')) {
+    if (!shown(t) || t.closest('mjx-container')) continue;
+    const heads = Array.from(t.querySelectorAll('th')).slice(0, 3).map(h => h.textContent.trim()).join(' | ');
+    const label = `table "${(heads || t.textContent.trim()).slice(0, 60)}"`;
+    const r = t.getBoundingClientRect();
+    const box = clipBox(t.parentElement);
+    const visible = box ? box.getBoundingClientRect() : col;
+    if (r.left >= Math.max(colLeft, visible.left) - 1 && r.right <= Math.min(colRight, visible.right) + 1) continue;
+    wide.push(`${label} is ${px(r.width)} px wide in a ${px(Math.min(colRight, visible.right) - Math.max(colLeft, visible.left))} px column: a reader scrolls it sideways`);
+    if (!box || !scrolls(box)) {
+      problems.push(`${label} is ${px(r.width)} px wide in a ${px(colRight - colLeft)} px column, outside a scroll container: columns are cut off`);
+    } else if (!inColumn(visible)) {
+      problems.push(`${label}: its scroll container is wider than the column`);
+    } else if (visible.height > vh + 1) {
+      problems.push(`${label} scrolls sideways, but its scroll container is ${px(visible.height)} px tall on a ${vh} px screen: the scrollbar is out of view`);
+    }
+  }
+  return {problems, wide};
+}"""
+
+CODE_CHECK = """() => {
+  const problems = [];
+  for (const pre of document.querySelectorAll('article div.cell pre, article div.cell_output pre')) {
+    if (!(pre.clientWidth > 0)) continue;  // a hidden (folded) input
+    if (pre.scrollWidth <= pre.clientWidth + 1) continue;
+    const kind = pre.closest('.cell_input') ? 'code' : 'output';
+    const lines = pre.textContent.split('\\n');
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+    problems.push(`${kind} line cut at the right edge (${longest.length} characters, ~${Math.floor(longest.length * pre.clientWidth / pre.scrollWidth)} fit): ${JSON.stringify(longest.trim().slice(0, 70))}`);
+  }
+  return problems;
+}"""
+
+# The text a reader sees in each output: printed text (stream), a bare text/plain
+# result, and rendered Markdown/HTML outputs and glued values without their code
+# spans (inline code is deliberate) and math.
+OUTPUT_TEXT = """() => {
+  const items = [];
+  const textOf = (el) => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('code, .math, mjx-container, script, style').forEach(e => e.remove());
+    return copy.textContent;
+  };
+  for (const out of document.querySelectorAll('article div.cell_output > *')) {
+    if (out.matches('.output.stream, .output.stderr')) items.push(['printed', out.textContent]);
+    else if (out.matches('.output.text_plain')) items.push(['result', out.textContent]);
+    else if (!out.matches('.output.text_latex, .output.image_png, .output.image_svg, img, figure')) items.push(['rendered', textOf(out)]);
+  }
+  for (const g of document.querySelectorAll('article .pasted-text, article .pasted-inline')) items.push(['glued', textOf(g)]);
+  return items;
+}"""
+
+STREAM_CHECK = """() => Array.from(document.querySelectorAll('article div.cell_output'))
+  .map(o => Array.from(o.children).filter(c => c.matches('.output.stream')))
+  .filter(s => s.length > 1)
+  .map(s => `${s.length} printed boxes in one cell, starting ${JSON.stringify(s[0].textContent.trim().split('\\n')[0].slice(0, 60))}`)"""
+
+FIGURES = """() => Array.from(document.querySelectorAll('article img')).filter(i => i.getBoundingClientRect().width > 0)
+  .map(i => ({src: i.getAttribute('src'), width: i.getBoundingClientRect().width, natural: i.naturalWidth,
+              alt: (i.getAttribute('alt') || '').slice(0, 50),
+              caption: ((i.closest('figure') || {}).querySelector ? (i.closest('figure').querySelector('figcaption') || {}).textContent || '' : '').trim().slice(0, 30)}))"""
+
+DARK_CHECK = """() => {
+  const problems = [];
+  if (document.documentElement.dataset.theme !== 'dark') problems.push(`theme is "${document.documentElement.dataset.theme}", not dark`);
+  const lum = (c) => { const m = c.match(/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)/); if (!m) return [0, 0];
+    return [(0.2126 * m[1] + 0.7152 * m[2] + 0.0722 * m[3]) / 255, m[4] === undefined ? 1 : +m[4]]; };
+  for (const img of document.querySelectorAll('article img')) {
+    if (!(img.getBoundingClientRect().width > 0)) continue;
+    const [l, a] = lum(getComputedStyle(img).backgroundColor);
+    if (!(a > 0.5 && l > 0.6)) problems.push(`figure ${img.getAttribute('src')} has no light background in dark mode (its dark text would sit on the dark page)`);
+  }
+  return problems;
+}"""
+
+SIDEBAR_IS_OPEN = """() => { const d = document.querySelector('#pst-primary-sidebar-modal'); return !!(d && d.open); }"""
+
+SIDEBAR_LINKS = """() => Array.from(document.querySelectorAll('#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal'))
+  .map((a, index) => ({a, index, url: a.href, text: a.textContent.trim()}))
+  .filter(({a}) => { const r = a.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth; })
+  .map(({index, url, text}) => ({index, url, text}))"""
 
 
-@pytest.mark.parametrize("page_path", toc_pages())
-def test_page_renders(site, browser, page_path):
+# --------------------------------------------------------------------------------------
+# Raw reprs in outputs.  Each pattern is what a reader should never see in a book.
+
+REPR_PATTERNS = [
+    ("a numpy scalar repr", re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)\w*\(|\bnumpy\.\w+\(")),
+    ("a numpy array repr", re.compile(r"\barray\(\[")),
+    ("a printed numpy array", re.compile(r"\[\s*[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)\s+[-+]?(?:\d|nan\b|inf\b)")),
+    ("a Python list of strings", re.compile(r"""\[\s*(['"])[^'"\n]*\1\s*[,\]]""")),
+    ("a Python dict", re.compile(r"""\{\s*(['"])[^'"\n]+\1\s*:|\{\s*[A-Za-z_]\w*\s*:\s*[-+]?\d""")),
+    ("sympy's ** power", re.compile(r"\*\*")),
+    ("sympy's sqrt(", re.compile(r"\bsqrt\(")),
+    ("a sympy constructor", re.compile(r"\b(?:Eq|Symbol|Matrix|Piecewise|Integral|Rational)\(")),
+    ("an object repr", re.compile(r"<[\w.]+ (?:object )?at 0x[0-9a-fA-F]+>|<Figure size|<matplotlib\.|\[<matplotlib")),
+]
+RESULT_PATTERNS = [  # a bare text/plain result that is a Python container or string
+    ("a tuple/list/dict result", re.compile(r"^\s*[\[({]")),
+    ("a string result", re.compile(r"""^\s*(['"]).*\1\s*$""", re.S)),
+]
+
+
+def raw_reprs(items) -> list[str]:
+    problems = []
+    for kind, text in items:
+        patterns = REPR_PATTERNS + (RESULT_PATTERNS if kind == "result" else [])
+        for what, pattern in patterns:
+            m = pattern.search(text)
+            if m:
+                line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0].strip()
+                problems.append(f"{kind} output shows {what}: {line[:90]!r}")
+                break
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# Figure text size: from the image file and its rendered width.
+
+_SCRIPT = 0.7  # matplotlib mathtext draws sub- and superscripts at 0.7 of the base size
+
+
+def _svg_text_sizes(svg: str) -> tuple[float, list[float]]:
+    """(viewBox width, font sizes in user units) of a matplotlib SVG (text as text or as paths)."""
+    box = re.search(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"', svg)
+    width = float(box.group(1)) if box else float(re.search(r'width="([\d.]+)', svg).group(1))
+    sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+    sizes += [float(s) for s in re.findall(r"font:\s*(?:\w+\s+)*([\d.]+)px", svg)]
+    sizes += [100 * float(s) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", svg)]  # text as paths: scale = size / 100
+    return width, sizes
+
+
+def smallest_figure_text_px(path: Path, rendered_width: float, natural_width: float) -> tuple[float, str]:
+    """Estimated smallest text size, in CSS px, of a figure as rendered."""
+    if path.suffix.lower() == ".svg":
+        width, sizes = _svg_text_sizes(path.read_text(encoding="utf-8", errors="replace"))
+        base = [s for s in set(sizes) if not any(abs(s - _SCRIPT * t) < 0.05 * t for t in sizes)] or sizes
+        if not base:
+            return float("inf"), "SVG without text"
+        return min(base) * rendered_width / width, f"{min(base):g} pt text in a {width:g} pt wide SVG"
+    from PIL import Image
+
+    with Image.open(path) as im:
+        dpi = float((im.info.get("dpi") or (100, 100))[0]) or 100.0
+        natural = natural_width or im.size[0]
+    px = MATPLOTLIB_TEXT_PT * dpi / 72 * rendered_width / natural
+    return px, f"{natural} px wide PNG at {dpi:.0f} dpi ({natural / dpi:.1f} in), matplotlib's {MATPLOTLIB_TEXT_PT:g} pt text"
+
+
+# --------------------------------------------------------------------------------------
+# One visit per page and mode; the checks share it.
+
+class Inspector:
+    def __init__(self, browser, html_dir: Path, base: str):
+        self.browser, self.html_dir, self.base = browser, html_dir, base
+        self._contexts: dict = {}
+        self._cache: dict = {}
+
+    def context(self, mode):
+        if mode not in self._contexts:
+            self._contexts[mode] = self.browser.new_context(**MODES[mode])
+        return self._contexts[mode]
+
+    def close(self):
+        for c in self._contexts.values():
+            c.close()
+
+    def get(self, mode: str, page_path: str) -> dict:
+        key = (mode, page_path)
+        if key not in self._cache:
+            self._cache[key] = getattr(self, f"_visit_{mode.replace('-', '_')}")(page_path)
+        return self._cache[key]
+
+    def _open(self, mode, page_path):
+        errors: list[str] = []
+        page = self.context(mode).new_page()
+        page.on("console", lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"))
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        page.on("requestfailed", lambda req: errors.append(f"failed request: {req.url} ({req.failure})"))
+        page.on("response", lambda resp: resp.status >= 400 and errors.append(f"HTTP {resp.status}: {resp.url}"))
+        page.goto(self.base + page_path, wait_until="load")
+        page.evaluate(WAIT_FOR_MATH)
+        return page, errors
+
+    def _links(self, page) -> list[str]:
+        problems = []
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            url, fragment = urldefrag(href)
+            if not url.startswith(self.base):
+                continue  # external: repository, Binder, Colab buttons
+            target = self.html_dir / unquote(urlparse(url).path[len(urlparse(self.base).path):])
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"broken link: {href}")
+            elif fragment and target.suffix == ".html" and unquote(fragment) not in ids_in(target):
+                problems.append(f"missing anchor: {href}")
+        return problems
+
+    @staticmethod
+    def _math_problems(math) -> list[str]:
+        problems = []
+        if math["count"] and not math["mathjax"]:
+            problems.append("MathJax did not load")
+        if math["untypeset"]:
+            problems.append(f"{len(math['untypeset'])} math element(s) not typeset, e.g. {math['untypeset'][0]!r}")
+        if math["errors"]:
+            problems.append(f"{math['errors']} MathJax error node(s)")
+        return problems
+
+    def _visit_desktop_dark(self, page_path):
+        page, errors = self._open("desktop-dark", page_path)
+        math = page.evaluate(MATH_CHECK)
+        renders = errors + self._math_problems(math)
+        renders += [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)]
+        renders += self._links(page)
+        tables = page.evaluate(TABLE_CHECK)
+        result = {
+            "renders": renders,
+            "dark": page.evaluate(DARK_CHECK),
+            "math_count": math["count"],
+            "equations": page.evaluate(EQUATION_CHECK),
+            "tables": tables["problems"],
+            "wide_tables": tables["wide"],
+            "code": page.evaluate(CODE_CHECK),
+            "reprs": raw_reprs(page.evaluate(OUTPUT_TEXT)),
+            "streams": page.evaluate(STREAM_CHECK),
+        }
+        page.close()
+        return result
+
+    def _visit_phone(self, page_path):
+        page, errors = self._open("phone", page_path)
+        math = page.evaluate(MATH_CHECK)
+        result = {
+            "renders": errors + self._math_problems(math) + [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)],
+            "equations": page.evaluate(EQUATION_CHECK),
+            "tables": page.evaluate(TABLE_CHECK)["problems"],
+            "figures": page.evaluate(FIGURES),
+        }
+        seen = len(errors)
+        result["navigation"] = self._tap_navigation(page) + errors[seen:]  # and any error the taps raised
+        page.close()
+        return result
+
+    def _tap_navigation(self, page) -> list[str]:
+        toggles = page.locator(".primary-toggle:visible")
+        if toggles.count() == 0:
+            return ["no visible primary-sidebar toggle (☰) on a 390 px phone"]
+        toggles.first.tap()
+        try:
+            page.wait_for_function(SIDEBAR_IS_OPEN, timeout=3000)
+        except Exception:
+            return ["tapping the primary-sidebar toggle (☰) did not open the navigation"]
+        here = urldefrag(page.url)[0]
+        links = page.evaluate(SIDEBAR_LINKS)
+        others = [link for link in links if urldefrag(link["url"])[0] != here]
+        if not others:
+            return [f"the navigation opened but shows no chapter link to another page ({len(links)} links visible)"]
+        link = others[len(others) // 2]
+        target = urldefrag(link["url"])[0]
+        # The chapter itself is not loaded again: its request is answered with a stub
+        # page, which is enough to see that the tap navigated (and a page closed in
+        # the middle of a real load can hang Playwright).
+        page.route(target, lambda route: route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>stub</title>"))
+        try:
+            with page.expect_navigation(wait_until="load", timeout=5000):
+                page.locator("#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal").nth(link["index"]).tap()
+        except Exception:
+            return [f"tapping the chapter link {link['text']!r} in the navigation did not navigate"]
+        if urldefrag(page.url)[0] != target:
+            return [f"tapping {link['text']!r} went to {page.url}, not {target}"]
+        return []
+
+
+@pytest.fixture(scope="module")
+def inspector(site, browser):
     html_dir, base = site
+    ins = Inspector(browser, html_dir, base)
+    yield ins
+    ins.close()
+
+
+def _report(page_path, problems):
+    return f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------------------
+# The checks, one test per page (and width).
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_renders(site, inspector, page_path, width):
+    """No console error or failed request; MathJax typesets everything; images load; links resolve."""
+    html_dir, _ = site
     assert (html_dir / page_path).exists(), f"{page_path} was not built"
-    problems = check_page(browser, html_dir, base, page_path)
-    assert not problems, "\n".join(problems)
+    problems = inspector.get(WIDTHS[width], page_path)["renders"]
+    assert not problems, _report(page_path, problems)
 
 
-def test_math_is_typeset_on_a_chapter(site, browser):
-    """A positive control: the check above sees real, typeset math."""
-    html_dir, base = site
-    page = browser.new_page()
+@pytest.mark.parametrize("page_path", PAGES)
+def test_phone_navigation(inspector, page_path):
+    """On a 390 px touch screen, ☰ opens the table of contents and a chapter link in it navigates."""
+    problems = inspector.get("phone", page_path)["navigation"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page_path", PAGES)
+def test_equations_fit(inspector, page_path, width):
+    """A display equation fits its column or scrolls in its own box; its number is visible beside it."""
+    problems = inspector.get(WIDTHS[width], page_path)["equations"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page_path", PAGES)
+def test_tables_fit(inspector, page_path, width):
+    """No table is wider than the column outside a scroll container whose scrollbar is in view."""
+    problems = inspector.get(WIDTHS[width], page_path)["tables"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_tables_fit_the_column_on_desktop(inspector, page_path):
+    """At 1366 px a table fits the column: scrolling sideways is for phones, not desktops."""
+    problems = inspector.get(WIDTHS["1366"], page_path)["wide_tables"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_code_fits_the_column(inspector, page_path):
+    """At 1366 px, 80 characters fit: no visible code or output line is cut at the right edge."""
+    problems = inspector.get(WIDTHS["1366"], page_path)["code"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_no_raw_reprs(inspector, page_path):
+    """No output shows a raw Python, numpy or sympy repr."""
+    problems = inspector.get(WIDTHS["1366"], page_path)["reprs"]
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_printed_output_is_one_box(inspector, page_path):
+    """A cell's printed lines are one output box, not one per write (nb_merge_streams)."""
+    problems = inspector.get(WIDTHS["1366"], page_path)["streams"]
+    assert not problems, _report(page_path, problems)
+
+
+# Typesetting slips in the TeX that MathJax receives, and placeholders in the text.
+_MATH_TEX = re.compile(r'<(?:span|div) class="[^"]*\bmath notranslate nohighlight"[^>]*>(.*?)</(?:span|div)>', re.S)
+_TEXT_GROUP = re.compile(r"\\(?:text|textrm|textit|textbf|mbox)\s*\{([^{}]*)\}")
+_SLIPS = [
+    (re.compile(r"\\operatorname\*?\s*\{\s*[A-Za-z]+\d+\s*\}"),
+     "MathJax 3 splits the digits off an \\operatorname ('expm 1(d)'): write \\mathrm{expm1}"),
+    (re.compile(r"\\mathrm\s*\{\s*KL\s*\}\s*\((?:[^()|\\]|\\[a-z,;: ]+|\\[^|])*(?<!\\)\|(?!\|)"),
+     "KL with a single bar, KL(q | p): write \\| (in a Markdown table, \\Vert, since | splits the cell)"),
+]
+_PLACEHOLDER = re.compile(r"<[A-Za-z][\w .-]{0,30}\b(?:URL|url|path|name|here)>|\b(?:TODO|FIXME|XXX)\b")
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_no_typesetting_slips_or_placeholders(site, page_path):
+    """Math that renders wrongly in MathJax 3, and placeholder text a reader would see.
+
+    - a line break inside \\text{...}: MathJax drops it ("summed over" +
+      "everything" -> "overeverything");
+    - \\operatorname{expm1}: rendered "expm 1";
+    - KL(q | p) with a single bar;
+    - a placeholder such as "<repository URL>" or TODO in the page text.
+    """
+    html_dir, _ = site
+    page = (html_dir / page_path).read_text(encoding="utf-8")
+    problems = []
+    for raw in _MATH_TEX.findall(page):
+        tex = html_lib.unescape(re.sub(r'<span class="eqno">.*?</a></span>', "", raw, flags=re.S))
+        for group in _TEXT_GROUP.findall(tex):
+            if "\n" in group:
+                before, after = group.split("\n", 1)
+                shown = " ".join(group.split())
+                problems.append(f"a line break inside \\text{{{shown[:50]}}} is dropped by MathJax: "
+                                f"the reader sees \"{(before.split() or [''])[-1] + (after.split() or [''])[0]}\"")
+        for pattern, why in _SLIPS:
+            m = pattern.search(tex)
+            if m:
+                problems.append(f"{why}: found {m.group(0)[:60]}")
+    main = re.search(r'<main[^>]*>(.*?)</main>', page, re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", main.group(1) if main else page, flags=re.S)))
+    problems += [f"placeholder in the text: \"{' '.join(m.group(0).split())}\"" for m in _PLACEHOLDER.finditer(text)]
+    assert not problems, _report(page_path, problems)
+
+
+def _tex(text: str) -> str:
+    text = html_lib.unescape(text)
+    return re.sub(r"\\displaystyle|\\begin\{split\}|\\end\{split\}|\\\[|\\\]|\$\$|\s+", "", text)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_each_result_shown_once(site, page_path):
+    """A sympy result displayed as a cell's bare output is not also a numbered equation on the page.
+
+    (A cell whose result is glued as a numbered equation must not also end with
+    the bare expression: the reader sees the formula twice.)
+    """
+    html_dir, _ = site
+    page = (html_dir / page_path).read_text(encoding="utf-8")
+    outputs = re.findall(r'<div class="output text_latex math notranslate nohighlight">\s*(.*?)</div>', page, re.S)
+    numbered = re.findall(r'<div class="[^"]*math notranslate nohighlight" id="(equation-[^"]*)">\s*'
+                          r'<span class="eqno">\(([^)<]*)\).*?</span>(.*?)</div>', page, re.S)
+    problems = []
+    for out in outputs:
+        tex = _tex(out)
+        if len(tex) < 8:
+            continue
+        twin = next((number for _, number, eq in numbered if tex in _tex(eq)), None)
+        if twin:
+            shown = re.sub(r"\\displaystyle|\\\[|\\\]|\s+", " ", html_lib.unescape(out)).strip()
+            problems.append(f"a cell's bare output shows {shown[:60]} ..., which is also equation ({twin})")
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", CHAPTERS)
+def test_figure_text_legible_on_a_phone(site, inspector, page_path):
+    """Figure text renders at >= 9 px on a 390 px phone.
+
+    From the image file and its rendered width: an SVG's own font sizes
+    (matplotlib's sub- and superscripts excepted); for a PNG, whose text
+    cannot be measured, matplotlib's default 10 pt text at the PNG's dpi (a
+    PNG with larger fonts should be an SVG, which is measured exactly).  The
+    fix is the figure size (about 5 in wide or less at 10 pt) or SVG output,
+    not a lower dpi, which only blurs the same small text.
+    """
+    html_dir, _ = site
+    problems = []
+    for fig in inspector.get("phone", page_path)["figures"]:
+        src = urldefrag(fig["src"])[0]
+        path = (html_dir / page_path).parent / unquote(src)
+        if not path.exists() or path.suffix.lower() not in (".png", ".svg"):
+            continue
+        px, why = smallest_figure_text_px(path.resolve(), fig["width"], fig["natural"])
+        if px < MIN_FIGURE_TEXT_PX:
+            number = re.match(r"Fig\.\s*[\d.]*\d", fig["caption"])
+            name = number.group(0) if number else (fig["alt"] or src)
+            problems.append(f"figure {name!r}: text renders at about {px:.1f} px on a 390 px phone "
+                            f"(shown {fig['width']:.0f} px wide; {why})")
+    assert not problems, _report(page_path, problems)
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_dark_mode(inspector, page_path):
+    """Dark mode: the theme is dark, and every figure sits on a light background.
+
+    (Console errors, failed requests, MathJax and images in dark mode are
+    test_page_renders[...-1366], which loads the page in dark mode.)
+    """
+    problems = inspector.get("desktop-dark", page_path)["dark"]
+    assert not problems, _report(page_path, problems)
+
+
+# --------------------------------------------------------------------------------------
+# Site-wide checks and positive controls.
+
+def test_math_is_typeset_on_a_chapter(inspector):
+    """A positive control: the checks above see real, typeset math."""
+    result = inspector.get("desktop-dark", "book/univariate-kl.html")
+    assert result["math_count"] > 20 and not result["renders"]
+
+
+def test_one_search_box_and_a_working_toggle_on_desktop(site, browser):
+    """One search field on desktop, and the article's ☰ hides and shows the sidebar."""
+    _, base = site
+    page = browser.new_page(**DESKTOP)
     page.goto(base + "book/univariate-kl.html", wait_until="load")
-    math = page.evaluate(MATH_CHECK)
+    searches = page.locator(".search-button-field:visible, .search-button:visible, input[type=search]:visible").count()
+    toggle = page.locator(".primary-toggle:visible")
+    assert toggle.count() == 1, f"{toggle.count()} visible primary-sidebar toggles"
+    sidebar = page.locator("#pst-primary-sidebar")
+    toggle.first.click()
+    page.wait_for_timeout(400)
+    hidden = not sidebar.is_visible() or "pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")
     page.close()
-    assert math["mathjax"] and math["count"] > 20 and not math["untypeset"]
+    assert searches == 1, f"{searches} search boxes on desktop"
+    assert hidden, "clicking the primary-sidebar toggle at 1366 px did not hide the sidebar"
+
+
+def test_search_snippets_show_math_as_text(site, browser):
+    """Search result snippets show math as text (σ₁²), never raw TeX (\\sigma_1^2)."""
+    _, base = site
+    page = browser.new_page(**DESKTOP)
+    page.goto(base + "search.html?q=variance", wait_until="load")
+    page.wait_for_selector("#search-results li p.context", timeout=20_000)
+    try:  # all results listed, and each one's snippet fetched (a result may have none)
+        page.wait_for_function("""() => /found/i.test((document.querySelector('#search-results .search-summary') || {}).textContent || '')
+            && document.querySelectorAll('#search-results li p.context').length === document.querySelectorAll('#search-results li').length""",
+                               timeout=15_000)
+    except Exception:
+        pass
+    snippets = page.eval_on_selector_all("#search-results li p.context", "els => els.map(e => e.textContent)")
+    page.close()
+    assert len(snippets) >= 3
+    raw = [s for s in snippets if re.search(r"\\[A-Za-z]+|\\[()\[\]]|[_^]\{", s)]
+    assert not raw, "raw TeX in search snippets:\n" + "\n".join(s.strip()[:160] for s in raw)
+    assert any(re.search("[σμΣ]", s) for s in snippets), snippets
 
 
 def test_search_finds_a_chapter(site, browser):
-    html_dir, base = site
+    _, base = site
     page = browser.new_page()
     page.goto(base + "search.html?q=entropy", wait_until="load")
     page.wait_for_selector("#search-results li", timeout=20_000)
     hits = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
     page.close()
     assert any("gaussian-entropy" in h for h in hits), hits
+
+
+def test_citations_match_bibliography_labels(site):
+    """The bibliography's labels read like the citations in the text ("Cover and Thomas, 2006")."""
+    html_dir, _ = site
+    refs = (html_dir / "book" / "references.html").read_text(encoding="utf-8")
+    labels = {re.sub(r"<[^>]+>", "", m).strip("[] ") for m in re.findall(r'<span class="label">(.*?)</span></span>', refs)}
+    cited = set()
+    for page in html_dir.glob("book/*.html"):
+        cited |= set(re.findall(r'class="bibtex-citation"[^>]*>\[<a [^>]*>([^<]+)</a>', page.read_text(encoding="utf-8")))
+    assert labels and cited
+    assert cited <= labels, f"citations {sorted(cited - labels)} match no bibliography label; labels: {sorted(labels)}"
+
+
+def test_cheat_sheet_equations_have_a_chapter_number(site):
+    html_dir, _ = site
+    page = (html_dir / "book" / "cheat-sheet.html").read_text(encoding="utf-8")
+    numbers = re.findall(r'<span class="eqno">\(([^)<]+)\)', page)
+    assert numbers and all(re.fullmatch(r"\d+\.\d+", n) for n in numbers), numbers
