@@ -62,7 +62,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("book")
+# tests/conftest.py schedules this module on the worker that builds the book (scope "book")
 
 ROOT = Path(__file__).resolve().parents[1]
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
