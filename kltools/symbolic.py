@@ -642,6 +642,7 @@ __all__ += [
     "mat_mul",
     "transpose",
     "det",
+    "logdet",
     "scalar",
     "GaussianDensity",
     "VectorExpectation",
@@ -838,6 +839,50 @@ def det(m) -> sp.Expr:
     3
     """
     return _Det(m)
+
+
+class _LogDet(sp.Expr):
+    r"""log det of a matrix expression, printed \log\det\Sigma."""
+
+    is_commutative = True
+
+    def __new__(cls, m):
+        return sp.Expr.__new__(cls, m)
+
+    def doit(self, **hints):
+        m = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        return sp.log(sp.Determinant(m).doit() if isinstance(m, sp.MatrixBase) else _Det(m))
+
+    def _latex(self, printer):
+        return r"\log %s" % printer._print(_Det(self.args[0]))
+
+
+def logdet(m) -> sp.Expr:
+    r"""The log-determinant of a square matrix expression, printed :math:`\log\det\Sigma`.
+
+    (``sp.log(det(m))`` prints with parentheses, :math:`\log(\det\Sigma)`.)
+
+    Parameters
+    ----------
+    m : sympy.MatrixExpr
+        Square.
+
+    Returns
+    -------
+    sympy.Expr
+        Unevaluated; ``doit()`` gives the log of the determinant.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, logdet, mat_mul
+    >>> S = sp.MatrixSymbol(r"\Sigma", 2, 2)
+    >>> print(latex(logdet(S)), "|", latex(logdet(mat_mul(2, sp.pi, S))))
+    \log \det \Sigma | \log \det\left(2 \pi \Sigma\right)
+    >>> logdet(sp.ImmutableMatrix([[2, 0], [0, 2]])).doit()
+    log(4)
+    """
+    return _LogDet(m)
 
 
 class _Scalar(sp.Expr):
