@@ -1,26 +1,30 @@
 """KL divergence between multivariate Gaussians, in nats.
 
 Derived in the book's chapters "Diagonal Gaussians and the VAE loss" and
-"Full covariance".
+"Full covariance".  The book's notation: q = N(mu1, Sigma_1) is the first
+argument (the approximate posterior), p = N(mu2, Sigma_2) the second (the
+prior or reference), d the dimension.  KL(q || p) with the fitted q first is
+the *reverse* (exclusive) KL of variational inference; a VAE's KL term is
+one.
 
 Numerical design
 ----------------
 With Cholesky factors Sigma_i = L_i L_i^T, the textbook form
 
-    KL = 1/2 [ tr(S2^-1 S1) + (mu2 - mu1)^T S2^-1 (mu2 - mu1) - k + log det S2 - log det S1 ]
+    KL = 1/2 [ tr(S2^-1 S1) + (mu2 - mu1)^T S2^-1 (mu2 - mu1) - d + log det S2 - log det S1 ]
 
 is evaluated without any inverse or determinant.  The Mahalanobis term is
 ||z||^2 with z = L2^-1 (mu2 - mu1) (one triangular solve).  The other three
 terms cancel catastrophically when Sigma_1 ~ Sigma_2, exactly like the
 univariate case, so they are computed from the *difference* of the
 covariances: with E = L2^-1 (Sigma_1 - Sigma_2) L2^-T (two triangular solves)
-and its eigenvalues e_i > -1,
+and its eigenvalues e_j > -1,
 
-    tr(S2^-1 S1) - k - log det(S2^-1 S1) = sum_i ( e_i - log1p(e_i) ),
+    tr(S2^-1 S1) - d - log det(S2^-1 S1) = sum_j ( e_j - log1p(e_j) ),
 
-and each term is the cancellation-free g(d) = expm1(d) - d at d = log1p(e_i),
+and each term is the cancellation-free g(t) = expm1(t) - t at t = log1p(e_j),
 the function kltools already uses for the log-variance form.  Where some
-e_i <= -1/2, 1 + e_i has lost relative precision but the sum no longer
+e_j <= -1/2, 1 + e_j has lost relative precision but the sum no longer
 cancels, so tr(E) - log det(S2^-1 S1) is used, with the log-determinant from
 the ratios of the Cholesky diagonals (L2^-1 L1 is triangular).
 """
@@ -54,14 +58,17 @@ def kl_mvn(mu1, cov1, mu2, cov2):
     .. math::
 
         \mathrm{KL} = \tfrac12\Big[\operatorname{tr}(\Sigma_2^{-1}\Sigma_1)
-        + (\mu_2-\mu_1)^\top\Sigma_2^{-1}(\mu_2-\mu_1) - k
+        + (\mu_2-\mu_1)^\top\Sigma_2^{-1}(\mu_2-\mu_1) - d
         + \log\frac{\det\Sigma_2}{\det\Sigma_1}\Big]
+
+    With q = N(mu1, cov1) first, this is KL(q || p), the reverse (exclusive)
+    KL; call ``kl_mvn(mu2, cov2, mu1, cov1)`` for the forward KL(p || q).
 
     Parameters
     ----------
-    mu1, mu2 : array_like, shape (..., k)
+    mu1, mu2 : array_like, shape (..., d)
         Means of q and p.
-    cov1, cov2 : array_like, shape (..., k, k)
+    cov1, cov2 : array_like, shape (..., d, d)
         Covariances of q and p: symmetric positive definite.  All leading
         (batch) dimensions of the four arguments broadcast together.
 
@@ -75,7 +82,7 @@ def kl_mvn(mu1, cov1, mu2, cov2):
     ------
     ValueError
         If an argument has NaN or inf, if a covariance is not square, not
-        symmetric (beyond rounding) or not positive definite, if the k of the
+        symmetric (beyond rounding) or not positive definite, if the d of the
         four arguments differ, or if the batch shapes do not broadcast.  The
         message names the argument.
 
@@ -105,13 +112,13 @@ def kl_mvn(mu1, cov1, mu2, cov2):
         check_values(name, arr)
     for name, arr in (("mu1", m1), ("mu2", m2)):
         if arr.ndim < 1:
-            raise ValueError(f"{name} must have shape (..., k), got a scalar")
+            raise ValueError(f"{name} must have shape (..., d), got a scalar")
     for name, arr in (("cov1", c1), ("cov2", c2)):
         if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
-            raise ValueError(f"{name} must have shape (..., k, k), got {arr.shape}")
+            raise ValueError(f"{name} must have shape (..., d, d), got {arr.shape}")
     ks = {"mu1": m1.shape[-1], "cov1": c1.shape[-1], "mu2": m2.shape[-1], "cov2": c2.shape[-1]}
     if len(set(ks.values())) != 1:
-        raise ValueError("mismatched k: " + ", ".join(f"{n} has k = {k}" for n, k in ks.items()))
+        raise ValueError("mismatched dimension d: " + ", ".join(f"{n} has d = {k}" for n, k in ks.items()))
     k = m1.shape[-1]
     try:
         batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
@@ -198,7 +205,7 @@ def kl_diag_std_normal(mu, log_var, axis: int = -1):
     Returns
     -------
     ndarray or float
-        KL(q || N(0, I)) in nats per example.
+        KL(q || N(0, I)), the reverse KL, in nats per example.
 
     Raises
     ------

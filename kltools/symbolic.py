@@ -791,3 +791,876 @@ def _derivation_repr(self: Derivation) -> str:
 
 Derivation.__repr__ = _derivation_repr  # kept with the extensions; belongs in the class body
 
+
+
+# --- multivariate derivations: matrices and independent factors -------------
+#
+# (Added for the chapters "Diagonal Gaussians and the VAE loss" and "Full
+# covariance".)  Those chapters display their derivations for a general
+# dimension d, with sympy matrix symbols (Sigma_1, mu_1, x) or with a product
+# of d factors q_j(x_j), and assert every step on an explicit small case: d = 2
+# (or 3), explicit symbolic matrices, explicit Gaussian factors.  A Derivation
+# gets that through ``evaluate=``: :func:`explicit_evaluator` and
+# :func:`factor_evaluator` build such functions.  Expectations are evaluated by
+# reparameterisation, x = mean + L z with z ~ N(0, I), from the moments of the
+# standard normal (as :class:`Expectation` does in one dimension); the
+# independent check at the end of a derivation is :func:`integral_against`,
+# which integrates the definition with sympy.
+
+import functools  # noqa: E402
+
+__all__ += [
+    "prefactor",
+    "mat_add",
+    "mat_mul",
+    "transpose",
+    "det",
+    "logdet",
+    "scalar",
+    "GaussianDensity",
+    "VectorExpectation",
+    "MatrixExpectation",
+    "expect",
+    "cholesky_factor",
+    "explicit_evaluator",
+    "integral_against",
+    "Factor",
+    "Joint",
+    "FactorExpectation",
+    "FactorKL",
+    "factor_evaluator",
+]
+
+
+def _name(name) -> sp.Basic:
+    return name if isinstance(name, sp.Basic) else sp.Symbol(name)
+
+
+def mat_add(*terms) -> sp.MatrixExpr:
+    r"""A matrix sum kept in the order written, for display: ``mat_add(x, -mu)`` shows as x - mu.
+
+    Parameters
+    ----------
+    *terms : sympy.MatrixExpr
+        Matrix expressions of one shape, in display order.
+
+    Returns
+    -------
+    sympy.MatAdd
+        Unevaluated; ``doit()`` evaluates it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, mat_add
+    >>> x, m = sp.MatrixSymbol("x", 2, 1), sp.MatrixSymbol(r"\mu", 2, 1)
+    >>> print(latex(mat_add(x, -m)))
+    x - \mu
+    """
+    return sp.MatAdd(*terms, evaluate=False)
+
+
+def mat_mul(*factors) -> sp.MatrixExpr:
+    r"""A matrix product kept as written, for display: ``mat_mul(A, B)`` shows as AB.
+
+    Sympy would otherwise simplify, for example, :math:`\Sigma^{-1}\Sigma` to
+    :math:`I` before it is displayed.
+
+    Parameters
+    ----------
+    *factors : sympy.MatrixExpr or scalar
+        The factors, in display order (scalars first).
+
+    Returns
+    -------
+    sympy.MatMul
+        Unevaluated; ``doit()`` evaluates it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, mat_mul
+    >>> S = sp.MatrixSymbol(r"\Sigma", 2, 2)
+    >>> print(latex(mat_mul(S.I, S)))
+    \Sigma^{-1} \Sigma
+    """
+    return sp.MatMul(*factors, evaluate=False)
+
+
+class _Prefactor(sp.Expr):
+    """c (expr), displayed with the coefficient in front of brackets."""
+
+    is_commutative = True
+
+    def __new__(cls, c, expr, brackets):
+        return sp.Expr.__new__(cls, sp.sympify(c), sp.sympify(expr), sp.Symbol(str(brackets)))
+
+    def doit(self, **hints):
+        c, expr, _ = self.args
+        return c * (expr.doit(**hints) if hints.get("deep", True) else expr)
+
+    def _latex(self, printer):
+        c, expr, brackets = self.args
+        inner = printer._print(expr)
+        left, right = {"()": (r"\left(", r"\right)"), "[]": (r"\left[", r"\right]")}.get(brackets.name, ("", ""))
+        return r"%s %s%s%s" % (printer._print(c), left, inner, right)
+
+
+def prefactor(c, expr, brackets: str | None = None) -> sp.Expr:
+    r"""``c * expr`` displayed as a textbook prints it: :math:`-\tfrac12(1 + v - \mu^2 - e^{v})`.
+
+    (sympy would print :math:`-\frac{1 + v - \mu^2 - e^v}{2}`.)
+
+    Parameters
+    ----------
+    c : sympy.Expr or number
+        The coefficient, e.g. ``Rational(1, 2)``.
+    expr : sympy.Expr
+        What it multiplies.
+    brackets : str, optional
+        ``"()"``, ``"[]"``, or ``""`` for none (``\frac{1}{2} \log\det\Sigma``).
+        By default, ``"()"`` around a sum and none otherwise.
+
+    Returns
+    -------
+    sympy.Expr
+        Unevaluated; ``doit()`` gives ``c * expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import add, latex, prefactor
+    >>> v, m = sp.symbols("v mu", real=True)
+    >>> e = prefactor(-sp.Rational(1, 2), add(1, v, -m**2, -sp.exp(v)))
+    >>> print(latex(e))
+    - \frac{1}{2} \left(1 + v - \mu^{2} - e^{v}\right)
+    >>> e.doit() == -(1 + v - m**2 - sp.exp(v)) / 2
+    True
+    >>> print(latex(prefactor(sp.Rational(1, 2), sp.log(v**2))))
+    \frac{1}{2} \log{\left(v^{2} \right)}
+    """
+    expr = sp.sympify(expr)
+    if brackets is None:
+        brackets = "()" if isinstance(expr, sp.Add) else ""
+    return _Prefactor(c, expr, brackets)
+
+
+class _Transposed(sp.Transpose):
+    """A transpose that stays as written and prints as ^T (``\\top``)."""
+
+    def _latex(self, printer):
+        inner = printer._print(self.arg)
+        if not (self.arg.is_symbol or isinstance(self.arg, sp.MatrixSymbol)):
+            inner = r"\left(%s\right)" % inner
+        return inner + r"^{\top}"
+
+
+def transpose(m) -> sp.MatrixExpr:
+    r"""The transpose of a matrix expression, kept as written: :math:`(x - \mu)^\top`.
+
+    (``m.T`` would distribute it over a sum: :math:`x^\top - \mu^\top`.)
+
+    Parameters
+    ----------
+    m : sympy.MatrixExpr
+
+    Returns
+    -------
+    sympy.Transpose
+        Unevaluated; ``doit()`` evaluates it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, mat_add, transpose
+    >>> x, m = sp.MatrixSymbol("x", 2, 1), sp.MatrixSymbol(r"\mu", 2, 1)
+    >>> print(latex(transpose(mat_add(x, -m))))
+    \left(x - \mu\right)^{\top}
+    """
+    return _Transposed(m)
+
+
+class _Det(sp.Determinant):
+    r"""A determinant that prints as \det."""
+
+    def _latex(self, printer):
+        if isinstance(self.arg, sp.MatrixSymbol):
+            return r"\det %s" % printer._print(self.arg)
+        return r"\det\left(%s\right)" % printer._print(self.arg)
+
+
+def det(m) -> sp.Expr:
+    r"""The determinant of a square matrix expression, printed :math:`\det\Sigma`.
+
+    Parameters
+    ----------
+    m : sympy.MatrixExpr
+        Square.
+
+    Returns
+    -------
+    sympy.Determinant
+        Unevaluated; ``doit()`` evaluates it for an explicit matrix.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import det, latex
+    >>> print(latex(det(sp.MatrixSymbol(r"\Sigma", 2, 2))))
+    \det \Sigma
+    >>> det(sp.ImmutableMatrix([[2, 1], [1, 2]])).doit()
+    3
+    """
+    return _Det(m)
+
+
+class _LogDet(sp.Expr):
+    r"""log det of a matrix expression, printed \log\det\Sigma."""
+
+    is_commutative = True
+
+    def __new__(cls, m):
+        return sp.Expr.__new__(cls, m)
+
+    def doit(self, **hints):
+        m = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        return sp.log(sp.Determinant(m).doit() if isinstance(m, sp.MatrixBase) else _Det(m))
+
+    def _latex(self, printer):
+        return r"\log %s" % printer._print(_Det(self.args[0]))
+
+
+def logdet(m) -> sp.Expr:
+    r"""The log-determinant of a square matrix expression, printed :math:`\log\det\Sigma`.
+
+    (``sp.log(det(m))`` prints with parentheses, :math:`\log(\det\Sigma)`.)
+
+    Parameters
+    ----------
+    m : sympy.MatrixExpr
+        Square.
+
+    Returns
+    -------
+    sympy.Expr
+        Unevaluated; ``doit()`` gives the log of the determinant.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, logdet, mat_mul
+    >>> S = sp.MatrixSymbol(r"\Sigma", 2, 2)
+    >>> print(latex(logdet(S)), "|", latex(logdet(mat_mul(2, sp.pi, S))))
+    \log \det \Sigma | \log \det\left(2 \pi \Sigma\right)
+    >>> logdet(sp.ImmutableMatrix([[2, 0], [0, 2]])).doit()
+    log(4)
+    """
+    return _LogDet(m)
+
+
+class _Scalar(sp.Expr):
+    """A 1 x 1 matrix expression used as a scalar; prints as the matrix expression."""
+
+    is_commutative = True
+
+    def __new__(cls, m):
+        return sp.Expr.__new__(cls, m)
+
+    def doit(self, **hints):
+        m = self.args[0].doit(**hints)
+        if isinstance(m, sp.MatrixBase):
+            return m[0, 0]
+        return _Scalar(m)
+
+    def _latex(self, printer):
+        return printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return printer._print(self.args[0])
+
+
+def scalar(m) -> sp.Expr:
+    r"""A 1 x 1 matrix expression such as :math:`(x-\mu)^\top\Sigma^{-1}(x-\mu)`, as a scalar.
+
+    It can then be added to scalars, and it prints as the quadratic form, not
+    as sympy's element ``[0, 0]`` (an index double sum).
+
+    Parameters
+    ----------
+    m : sympy.MatrixExpr
+        Of shape (1, 1).
+
+    Returns
+    -------
+    sympy.Expr
+        ``doit()`` gives the single entry once the matrices are explicit.
+
+    Raises
+    ------
+    ValueError
+        If ``m`` is not 1 x 1.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import latex, mat_mul, scalar, transpose
+    >>> v, A = sp.MatrixSymbol("v", 2, 1), sp.MatrixSymbol("A", 2, 2)
+    >>> print(latex(scalar(mat_mul(transpose(v), A, v)) / 2))
+    \frac{v^{\top} A v}{2}
+    >>> scalar(sp.ImmutableMatrix([[3]])).doit()
+    3
+    """
+    if tuple(m.shape) != (1, 1):
+        raise ValueError(f"scalar() needs a 1 x 1 matrix expression, got shape {m.shape}")
+    return _Scalar(m)
+
+
+class GaussianDensity(sp.Expr):
+    r"""The density of N(mean, cov) at a vector ``var``, displayed as :math:`q(x)`.
+
+    ``doit()`` gives the definition,
+    :math:`(2\pi)^{-d/2}\det(\Sigma)^{-1/2}\exp(-\tfrac12 (x-\mu)^\top\Sigma^{-1}(x-\mu))`,
+    once ``var``, ``mean`` and ``cov`` are explicit matrices.
+
+    Parameters
+    ----------
+    name : str
+        The density's name in the display, e.g. ``"q"``.
+    var, mean : sympy.MatrixExpr
+        Column vectors (d x 1).
+    cov : sympy.MatrixExpr
+        The covariance (d x d).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import GaussianDensity, latex
+    >>> x = sp.MatrixSymbol("x", 2, 1)
+    >>> print(latex(sp.log(GaussianDensity("q", x, sp.ZeroMatrix(2, 1), sp.Identity(2)))))
+    \log{\left(q\left(x\right) \right)}
+    """
+
+    is_commutative = True
+    is_positive = True
+
+    def __new__(cls, name, var, mean, cov):
+        return sp.Expr.__new__(cls, _name(name), var, mean, cov)
+
+    def doit(self, **hints):
+        _, var, mean, cov = self.args
+        if not all(isinstance(a, sp.MatrixBase) for a in (var, mean, cov)):
+            return self
+        n = var.shape[0]
+        r = sp.Matrix(var) - sp.Matrix(mean)
+        quad = (r.T * sp.Matrix(cov).inv() * r)[0, 0]
+        return sp.exp(-quad / 2) / (sp.sqrt((2 * sp.pi) ** n * sp.Matrix(cov).det()))
+
+    def _latex(self, printer):
+        return r"%s\left(%s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+def _normal_moments(expr: sp.Expr, zs) -> sp.Expr:
+    """E[expr] for independent standard normal zs; expr must be a polynomial in them.
+
+    E[z_1^k_1 ... z_n^k_n] is the product of (k_i - 1)!! for even k_i, and 0
+    if any k_i is odd.
+    """
+    try:
+        poly = sp.Poly(expr, *zs)
+    except sp.PolynomialError:
+        raise ValueError(f"expectation: not a polynomial in the standardised variables: {expr}") from None
+    terms = []
+    for powers, coeff in poly.terms():
+        if all(k % 2 == 0 for k in powers):
+            terms.append(coeff * sp.Mul(*(sp.factorial2(k - 1) for k in powers)))
+    return sp.Add(*terms)
+
+
+def _explicit(*args) -> bool:
+    return all(isinstance(a, sp.MatrixBase) for a in args)
+
+
+def _expect_explicit(f, var, mean, factor, hints):
+    """E[f(var)] for var = mean + factor z, z ~ N(0, I), with explicit matrices."""
+    zs = [sp.Dummy(f"z{i}", real=True) for i in range(var.shape[0])]
+    sample = sp.Matrix(mean) + sp.Matrix(factor) * sp.Matrix(zs)
+    rule = dict(zip(list(var), list(sample)))
+    f = f.doit(**hints)
+    if isinstance(f, sp.MatrixBase):
+        return sp.ImmutableMatrix(f.shape[0], f.shape[1], [_normal_moments(sp.expand_log(e.subs(rule, simultaneous=True)), zs) for e in f])
+    return _normal_moments(sp.expand_log(f.subs(rule, simultaneous=True)), zs)
+
+
+def _latex_expectation(printer, f, name):
+    sub = "" if name == sp.Symbol("") else "_{%s}" % printer._print(name)
+    return r"\mathbb{E}%s\!\left[%s\right]" % (sub, printer._print(f))
+
+
+class VectorExpectation(sp.Expr):
+    r"""The expectation of a scalar function of a random vector x ~ N(mean, L L^T).
+
+    Displayed as :math:`\mathbb E_q[f(x)]`; create it with :func:`expect`.
+    ``doit()`` evaluates it once ``var``, ``mean`` and ``factor`` are explicit
+    matrices: x = mean + L z with z ~ N(0, I), then the moments of z (``f`` must
+    be a polynomial in z after logs are expanded).
+
+    Parameters
+    ----------
+    f : sympy.Expr
+        A scalar expression in ``var``.
+    var : sympy.MatrixExpr
+        The random vector (d x 1).
+    mean : sympy.MatrixExpr
+        Its mean (d x 1).
+    factor : sympy.MatrixExpr
+        A factor L of its covariance, L L^T (d x d).
+    name : str
+        The distribution's name in the display (``""`` for none).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import expect, latex
+    >>> x1 = sp.Symbol("x_1", real=True)
+    >>> x = sp.ImmutableMatrix([x1])
+    >>> expect(x1**2, x, sp.ImmutableMatrix([1]), sp.ImmutableMatrix([[2]])).doit()
+    5
+    """
+
+    is_commutative = True
+
+    def __new__(cls, f, var, mean, factor, name="q"):
+        return sp.Expr.__new__(cls, sp.sympify(f), var, mean, factor, _name(name))
+
+    def doit(self, **hints):
+        f, var, mean, factor, _ = self.args
+        if not _explicit(var, mean, factor):
+            return self
+        return _expect_explicit(f, var, mean, factor, hints)
+
+    def _latex(self, printer):
+        return _latex_expectation(printer, self.args[0], self.args[4])
+
+
+class MatrixExpectation(sp.MatrixExpr):
+    r"""The expectation of a matrix-valued function of x ~ N(mean, L L^T), e.g. :math:`\mathbb E_q[(x-\mu)(x-\mu)^\top]`.
+
+    As :class:`VectorExpectation`, elementwise; create it with :func:`expect`.
+
+    Parameters
+    ----------
+    f : sympy.MatrixExpr
+        A matrix expression in ``var``.
+    var, mean, factor, name
+        As for :class:`VectorExpectation`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import expect, mat_mul
+    >>> x = sp.ImmutableMatrix(sp.symbols("x_1 x_2", real=True))
+    >>> expect(x * x.T, x, sp.ImmutableMatrix([1, 0]), sp.eye(2)).doit()
+    Matrix([
+    [2, 0],
+    [0, 1]])
+    """
+
+    def __new__(cls, f, var, mean, factor, name="q"):
+        return sp.MatrixExpr.__new__(cls, f, var, mean, factor, _name(name))
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def doit(self, **hints):
+        f, var, mean, factor, _ = self.args
+        if not _explicit(var, mean, factor):
+            return self
+        return _expect_explicit(f, var, mean, factor, hints)
+
+    def _latex(self, printer):
+        return _latex_expectation(printer, self.args[0], self.args[4])
+
+
+def expect(f, var, mean, factor, name="q"):
+    r"""The expectation :math:`\mathbb E_q[f(x)]` for x ~ N(mean, L L^T), left unevaluated.
+
+    Parameters
+    ----------
+    f : sympy.Expr or sympy.MatrixExpr
+        Scalar or matrix-valued function of ``var``.
+    var : sympy.MatrixExpr
+        The random vector (d x 1), e.g. ``MatrixSymbol("x", d, 1)``.
+    mean : sympy.MatrixExpr
+        Its mean.
+    factor : sympy.MatrixExpr
+        A factor L of its covariance L L^T (a Cholesky factor, or a diagonal of
+        standard deviations).
+    name : str
+        Shown as the subscript of E; ``""`` for none.
+
+    Returns
+    -------
+    VectorExpectation or MatrixExpectation
+        ``doit()`` evaluates it when the matrices are explicit (see
+        :func:`explicit_evaluator`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import expect, latex, mat_add, mat_mul, scalar, transpose
+    >>> x, m = sp.MatrixSymbol("x", 2, 1), sp.MatrixSymbol(r"\mu_1", 2, 1)
+    >>> L = sp.MatrixSymbol("L_1", 2, 2)
+    >>> r = mat_add(x, -m)
+    >>> print(latex(expect(scalar(mat_mul(transpose(r), r)), x, m, L)))
+    \mathbb{E}_{q}\!\left[\left(x - \mu_{1}\right)^{\top} \left(x - \mu_{1}\right)\right]
+    """
+    if getattr(f, "is_Matrix", False):
+        return MatrixExpectation(f, var, mean, factor, name)
+    return VectorExpectation(f, var, mean, factor, name)
+
+
+def cholesky_factor(name: str, n: int) -> sp.ImmutableMatrix:
+    r"""A symbolic lower-triangular n x n matrix with a positive diagonal.
+
+    L L^T is then symmetric positive definite for every admissible value of
+    the symbols, and every such matrix has exactly one factor of this form.
+
+    Parameters
+    ----------
+    name : str
+        The symbols are ``{name}_{ij}`` (one-based).
+    n : int
+
+    Returns
+    -------
+    sympy.ImmutableMatrix
+
+    Examples
+    --------
+    >>> from kltools.symbolic import cholesky_factor
+    >>> cholesky_factor("a", 2)
+    Matrix([
+    [a_11,    0],
+    [a_21, a_22]])
+    """
+    def entry(i, j):
+        if j > i:
+            return sp.Integer(0)
+        return sp.Symbol(f"{name}_{i + 1}{j + 1}", positive=True) if i == j else sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
+
+    return sp.ImmutableMatrix(n, n, lambda i, j: entry(i, j))
+
+
+def explicit_evaluator(matrices: dict, scalars: dict | None = None):
+    r"""A function for ``Derivation(..., evaluate=)`` that makes matrix expressions explicit.
+
+    It substitutes ``scalars`` (e.g. ``{d: 2}``), then replaces every
+    ``MatrixSymbol`` by the explicit matrix stored under its name, and
+    evaluates (traces, determinants, inverses, products, expectations), and
+    expands the result.
+
+    Parameters
+    ----------
+    matrices : dict
+        ``{name: sympy.Matrix}``, e.g. ``{r"\Sigma_1": L1 * L1.T}``.
+    scalars : dict, optional
+        ``{symbol: value}`` substituted first (the dimension d).
+
+    Returns
+    -------
+    callable
+        ``expr -> sympy.Expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import cholesky_factor, explicit_evaluator, mat_mul
+    >>> d = sp.Symbol("d", integer=True, positive=True)
+    >>> S = sp.MatrixSymbol(r"\Sigma", d, d)
+    >>> L = cholesky_factor("a", 2)
+    >>> at_2 = explicit_evaluator({r"\Sigma": L * L.T}, {d: 2})
+    >>> sp.simplify(at_2(sp.Trace(mat_mul(S.I, S))))
+    2
+    """
+    table = {k: sp.ImmutableMatrix(v) for k, v in matrices.items()}
+    scalars = dict(scalars or {})
+
+    def evaluate(expr):
+        expr = sp.sympify(expr)
+        if scalars:
+            expr = expr.subs(scalars)
+        expr = expr.replace(lambda e: isinstance(e, sp.MatrixSymbol) and e.name in table, lambda e: table[e.name])
+        value = expr.doit()
+        if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
+            value = value[0, 0]
+        return sp.expand(value)  # expanded values make equivalent()'s simplify cheap
+
+    return evaluate
+
+
+@functools.lru_cache(maxsize=None)
+def _standard_normal_integral(power: int) -> sp.Expr:
+    z = sp.Symbol("z", real=True)
+    # risch=False: sympy's Meijer-G route alone, several times faster here
+    return sp.integrate(z**power * sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi), (z, -sp.oo, sp.oo), risch=False)
+
+
+def integral_against(density, g, var, mean, factor) -> sp.Expr:
+    r"""The integral :math:`\int q(x)\, g(x)\, dx` over :math:`\mathbb R^d`, evaluated by sympy.
+
+    The independent check at the end of a derivation: the definition itself,
+    integrated.  The change of variables x = mean + L z (dx = det L dz) turns
+    q(x) dx into the standard normal density of z, which is asserted, not
+    assumed; ``g(mean + L z)`` must be a polynomial in z after logs are
+    expanded, and sympy's ``integrate`` integrates it against that density,
+    term by term (Fubini: each term is a product of one-dimensional integrals).
+
+    Parameters
+    ----------
+    density : sympy.Expr
+        The explicit density q in the entries of ``var``.
+    g : sympy.Expr
+        The function integrated against it, e.g. ``log(q / p)``.
+    var : sympy.Matrix
+        The explicit vector of integration variables (d x 1).
+    mean : sympy.Matrix
+        The mean of ``density``.
+    factor : sympy.Matrix
+        A factor L of its covariance (lower triangular, or diagonal).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ValueError
+        If ``density`` is not the N(mean, L L^T) density, or if ``g`` is not
+        polynomial in the standardised variables.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import integral_against, normal_pdf
+    >>> x1, m = sp.Symbol("x_1", real=True), sp.Symbol("m", real=True)
+    >>> s = sp.Symbol("s", positive=True)
+    >>> v = sp.Matrix([x1])
+    >>> integral_against(normal_pdf(x1, m, s), (x1 - m) ** 2, v, sp.Matrix([m]), sp.Matrix([[s]]))
+    s**2
+    """
+    var, mean, factor = sp.Matrix(var), sp.Matrix(mean), sp.Matrix(factor)
+    n = var.shape[0]
+    zs = sp.symbols(f"zeta_1:{n + 1}", real=True)
+    rule = dict(zip(list(var), list(mean + factor * sp.Matrix(zs))))
+    standard = sp.exp(-sum(z**2 for z in zs) / 2) / (2 * sp.pi) ** sp.Rational(n, 2)
+    # logs first (the exponents are then polynomials), the change of variables second
+    log_weight = sp.expand_log(sp.log(density)).subs(rule, simultaneous=True) + sp.log(factor.det())
+    gap = sp.expand(sp.expand_log(log_weight) - sp.expand_log(sp.log(standard)))
+    if gap != 0 and sp.cancel(gap) != 0 and sp.simplify(gap) != 0:
+        raise ValueError("integral_against: the density is not that of mean + factor z, z ~ N(0, I)")
+    poly = sp.expand(sp.expand_log(sp.expand_log(g).subs(rule, simultaneous=True)))
+    if not poly.is_polynomial(*zs):
+        raise ValueError("integral_against: g is not a polynomial in the standardised variables")
+    total = sp.Integer(0)
+    for powers, coeff in sp.Poly(poly, *zs).terms():
+        total += coeff * sp.Mul(*(_standard_normal_integral(k) for k in powers))
+    return total
+
+
+class Factor(sp.Expr):
+    r"""One factor :math:`q_j(x_j)` of a product density, for display.
+
+    Parameters
+    ----------
+    name : str
+        ``"q"`` or ``"p"``.
+    index : sympy.Expr
+        The dimension j (a symbol, or an integer once a sum is expanded).
+    var : sympy.Expr
+        The variable, e.g. ``IndexedBase("x")[j]``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Factor, latex
+    >>> j = sp.Symbol("j", integer=True, positive=True)
+    >>> print(latex(Factor("q", j, sp.IndexedBase("x")[j])))
+    q_{j}\left({x}_{j}\right)
+    """
+
+    is_commutative = True
+    is_positive = True
+
+    def __new__(cls, name, index, var):
+        return sp.Expr.__new__(cls, _name(name), sp.sympify(index), sp.sympify(var))
+
+    def _latex(self, printer):
+        name, index, var = self.args
+        return r"%s_{%s}\left(%s\right)" % (printer._print(name), printer._print(index), printer._print(var))
+
+    def label(self, printer) -> str:
+        return r"%s_{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class Joint(sp.Expr):
+    r"""A product density :math:`q(x) = \prod_j q_j(x_j)`, displayed as :math:`q(x)`.
+
+    Parameters
+    ----------
+    name : str
+    var : sympy.Symbol
+        The vector variable's name, e.g. ``Symbol("x")``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Joint, latex
+    >>> print(latex(Joint("q", sp.Symbol("x"))))
+    q\left(x\right)
+    """
+
+    is_commutative = True
+    is_positive = True
+
+    def __new__(cls, name, var):
+        return sp.Expr.__new__(cls, _name(name), var)
+
+    def _latex(self, printer):
+        return r"%s\left(%s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def label(self, printer) -> str:
+        return printer._print(self.args[0])
+
+
+class FactorExpectation(sp.Expr):
+    r"""An expectation under a product density or one of its factors: :math:`\mathbb E_q[f]`, :math:`\mathbb E_{q_j}[f]`.
+
+    Evaluated by :func:`factor_evaluator` (over every variable for a
+    :class:`Joint`, over :math:`x_j` alone for a :class:`Factor`).
+
+    Parameters
+    ----------
+    f : sympy.Expr
+    under : Joint or Factor
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Factor, FactorExpectation, latex
+    >>> j = sp.Symbol("j", integer=True, positive=True)
+    >>> xj = sp.IndexedBase("x")[j]
+    >>> print(latex(FactorExpectation(xj**2, Factor("q", j, xj))))
+    \mathbb{E}_{q_{j}}\!\left[{x}_{j}^{2}\right]
+    """
+
+    is_commutative = True
+
+    def __new__(cls, f, under):
+        return sp.Expr.__new__(cls, sp.sympify(f), under)
+
+    def _latex(self, printer):
+        return r"\mathbb{E}_{%s}\!\left[%s\right]" % (self.args[1].label(printer), printer._print(self.args[0]))
+
+
+class FactorKL(sp.Expr):
+    r"""The KL divergence of two densities, displayed :math:`\mathrm{KL}(q_j\,\Vert\,p_j)`.
+
+    Its value (in :func:`factor_evaluator`) is the definition,
+    :math:`\mathbb E_{q_j}[\log(q_j/p_j)]`.
+
+    Parameters
+    ----------
+    q, p : Joint or Factor
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Factor, FactorKL, latex
+    >>> j = sp.Symbol("j", integer=True, positive=True)
+    >>> xj = sp.IndexedBase("x")[j]
+    >>> print(latex(FactorKL(Factor("q", j, xj), Factor("p", j, xj))))
+    \mathrm{KL}\left(q_{j} \,\Vert\, p_{j}\right)
+    """
+
+    is_commutative = True
+
+    def __new__(cls, q, p):
+        return sp.Expr.__new__(cls, q, p)
+
+    def _latex(self, printer):
+        return r"\mathrm{KL}\left(%s \,\Vert\, %s\right)" % (self.args[0].label(printer), self.args[1].label(printer))
+
+
+def factor_evaluator(variables, params: dict, scalars: dict | None = None, base: str = "x"):
+    r"""A function for ``Derivation(..., evaluate=)`` that makes a product of factors explicit.
+
+    It substitutes ``scalars`` (the dimension d), expands sums and products,
+    replaces ``x[j]`` by the j-th of ``variables``, each :class:`Factor` and
+    :class:`Joint` by explicit normal densities, and evaluates each
+    :class:`FactorExpectation` and :class:`FactorKL` from the moments of the
+    normal distribution (over all variables under a :class:`Joint`, over
+    :math:`x_j` alone under a factor).
+
+    Parameters
+    ----------
+    variables : sequence of sympy.Symbol
+        The explicit variables x_1, ..., x_d (the indexed ``x[j]`` maps to them).
+    params : dict
+        ``{name: [(mean_1, std_1), ..., (mean_d, std_d)]}`` for each density.
+    scalars : dict, optional
+        ``{symbol: value}`` substituted first, e.g. ``{d: 2}``.
+    base : str
+        The name of the ``IndexedBase`` of the variable (``x`` in ``x[j]``);
+        other indexed symbols are left alone.
+
+    Returns
+    -------
+    callable
+        ``expr -> sympy.Expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Factor, FactorExpectation, Joint, factor_evaluator
+    >>> x1, x2 = sp.symbols("x_1 x_2", real=True)
+    >>> m, s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
+    >>> at_2 = factor_evaluator([x1, x2], {"q": [(m, s), (0, 1)]})
+    >>> at_2(FactorExpectation(x1**2 + x2**2, Joint("q", sp.Symbol("x"))))
+    m**2 + s**2 + 1
+    """
+    variables = list(variables)
+    scalars = dict(scalars or {})
+
+    def density(name, i, var):
+        mean, std = params[str(name)][i - 1]
+        return sp.exp(-((var - mean) ** 2) / (2 * std**2)) / (sp.sqrt(2 * sp.pi) * std)
+
+    def plain(e):
+        """Variables and densities explicit (the expectations inside still unevaluated)."""
+        e = e.replace(lambda t: isinstance(t, sp.Indexed) and str(t.base) == base and t.indices[0].is_Integer,
+                      lambda t: variables[int(t.indices[0]) - 1])
+        e = e.replace(lambda t: isinstance(t, Joint), lambda t: sp.Mul(*(density(t.args[0], i + 1, v) for i, v in enumerate(variables))))
+        return e.replace(lambda t: isinstance(t, Factor), lambda t: density(t.args[0], int(t.args[1]), t.args[2]))
+
+    def expectation(f, under):
+        f = plain(f)
+        if isinstance(under, Joint):
+            pairs = list(zip(variables, params[str(under.args[0])]))
+        else:
+            i = int(under.args[1])
+            pairs = [(variables[i - 1], params[str(under.args[0])][i - 1])]
+        for var, (mean, std) in pairs:
+            f = Expectation(f, var, mean, std).doit()
+        return f
+
+    def evaluate(expr):
+        expr = sp.sympify(expr)
+        if scalars:
+            expr = expr.subs(scalars)
+        expr = expr.doit()
+        expr = expr.replace(lambda t: isinstance(t, FactorKL), lambda t: FactorExpectation(sp.log(t.args[0] / t.args[1]), t.args[0]))
+        expr = expr.replace(lambda t: isinstance(t, FactorExpectation), lambda t: expectation(*t.args))
+        return sp.expand(plain(expr))
+
+    return evaluate

@@ -114,11 +114,11 @@ def test_batches_broadcast():
 @pytest.mark.parametrize("args, message", [
     ((np.zeros(2), np.array([[1.0, 0.5], [0.4, 1.0]]), np.zeros(2), np.eye(2)), "cov1 is not symmetric"),
     ((np.zeros(2), np.eye(2), np.zeros(2), np.array([[1.0, 2.0], [2.0, 1.0]])), "cov2 is not positive definite"),
-    ((np.zeros(2), np.eye(2), np.zeros(3), np.eye(3)), "mismatched k"),
-    ((np.zeros(2), np.eye(3), np.zeros(2), np.eye(2)), "mismatched k"),
+    ((np.zeros(2), np.eye(2), np.zeros(3), np.eye(3)), "mismatched dimension d"),
+    ((np.zeros(2), np.eye(3), np.zeros(2), np.eye(2)), "mismatched dimension d"),
     ((np.array([np.nan, 0.0]), np.eye(2), np.zeros(2), np.eye(2)), "mu1 must be finite"),
     ((np.zeros(2), np.eye(2), np.zeros(2), np.full((2, 2), np.inf)), "cov2 must be finite"),
-    ((np.zeros(2), np.ones(2), np.zeros(2), np.eye(2)), r"cov1 must have shape \(\.\.\., k, k\)"),
+    ((np.zeros(2), np.ones(2), np.zeros(2), np.eye(2)), r"cov1 must have shape \(\.\.\., d, d\)"),
     ((0.0, np.eye(1), np.zeros(1), np.eye(1)), "mu1 must have shape"),
     ((np.zeros((3, 2)), np.eye(2), np.zeros((4, 2)), np.eye(2)), "batch shapes do not broadcast"),
 ])
