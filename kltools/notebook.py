@@ -8,17 +8,31 @@ value in the notebook itself, so no result is hidden from that reader.
 
 from __future__ import annotations
 
-__all__ = ["glue"]
+import importlib.util
+
+__all__ = ["glue", "GLUE_PREFIX"]
+
+
+# The record myst-nb's glue writes and its build reads back (the scrapbook format):
+# the value's display bundle under this prefix, and the name in the output's metadata.
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def glue(name: str, variable, display: bool = True) -> None:
     """Store ``variable`` under ``name`` for the book, or show it where there is no book.
 
-    With myst-nb installed (the book build, nbval, the README's environment), this
-    is :func:`myst_nb.glue` itself.  Without it (a bare Colab kernel), a sympy
-    object is displayed as math and any other value as ``name = value``,
-    whatever ``display`` says, because the text that would have shown it is
-    not rendered there.
+    Where myst-nb is installed (the book build, nbval, the README's environment)
+    this writes exactly the output :func:`myst_nb.glue` writes: the value's
+    display bundle, its MIME types prefixed with ``application/papermill.record/``
+    unless ``display`` is true, and ``{"scrapbook": {"name": ..., "mime_prefix":
+    ...}}`` in the output's metadata (tests/test_notebook_glue.py compares the
+    two).  It writes it without importing myst-nb: ``myst_nb.glue`` imports
+    nbformat, whose schema validator compiles grammars for about 3.5 s of CPU in
+    every kernel, which every chapter and both nbval passes paid.
+
+    Without myst-nb (a bare Colab kernel), a sympy object is displayed as math
+    and any other value as ``name = value``, whatever ``display`` says, because
+    the text that would have shown it is not rendered there.
 
     Parameters
     ----------
@@ -30,7 +44,7 @@ def glue(name: str, variable, display: bool = True) -> None:
         (numpy scalars warn in the build, and an unrounded float stores
         platform-dependent last digits).
     display : bool
-        Passed to myst-nb: also show the value in the cell's output.
+        Also show the value in the cell's output.
 
     Returns
     -------
@@ -41,14 +55,16 @@ def glue(name: str, variable, display: bool = True) -> None:
     >>> from kltools.notebook import glue
     >>> glue("answer", 0.5, display=False)  # doctest: +SKIP
     """
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        myst_glue = None
-    if myst_glue is not None:
-        myst_glue(name, variable, display=display)
+    if importlib.util.find_spec("myst_nb") is None:
+        _show_plainly(name, variable)
         return
-    _show_plainly(name, variable)
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipython_display
+
+    bundle, metadata = format_display_data(variable)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    ipython_display({prefix + key: value for key, value in bundle.items()}, raw=True, metadata=metadata)
 
 
 def _show_plainly(name: str, variable) -> None:
