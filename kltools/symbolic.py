@@ -626,7 +626,7 @@ class Derivation:
 # tested in tests/test_numerics.py.  Everything here builds on the code above and
 # changes none of it.
 
-__all__ += ["scaled", "Display", "matrices_equivalent", "fisher_information"]
+__all__ += ["scaled", "substitute", "Display", "matrices_equivalent", "fisher_information"]
 
 
 def scaled(factor, expr) -> sp.Expr:
@@ -659,6 +659,42 @@ def scaled(factor, expr) -> sp.Expr:
     exp(v)/2 - 1/2
     """
     return sp.Mul(sp.UnevaluatedExpr(sp.sympify(factor)), sp.sympify(expr), evaluate=False)
+
+
+def substitute(expr, mapping: dict) -> sp.Expr:
+    r"""``expr.subs(mapping)``, also inside :class:`Expectation` nodes.
+
+    sympy's ``subs`` rebuilds a changed node from its arguments, which an
+    :class:`Expectation` does not accept; this helper rebuilds those nodes
+    itself.  Derivations use it to show placeholders (such as a symbol
+    :math:`\log\rho`) and to evaluate with what they stand for.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    mapping : dict
+        Old sub-expressions (usually placeholder symbols) to new ones.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Expectation, mu, sigma, substitute, x
+    >>> y = sp.Symbol("y")
+    >>> e = Expectation(y**2, x, mu, sigma) + y
+    >>> substitute(e, {y: x - mu}).doit()
+    -mu + sigma**2 + x
+    """
+
+    def inner(node):
+        f, var, mean, std, name = node.args
+        return Expectation(substitute(f, mapping), var, mean, std, name=name.name)
+
+    replaced = sp.sympify(expr).replace(lambda n: isinstance(n, Expectation), inner)
+    return replaced.subs(mapping)
 
 
 def matrices_equivalent(a, b) -> bool:

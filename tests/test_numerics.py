@@ -18,6 +18,7 @@ from kltools.symbolic import (
     normal_pdf,
     scaled,
     sigma,
+    substitute,
     x,
 )
 
@@ -49,6 +50,17 @@ def test_display_aligned_rows_and_notes():
     assert r"a &= \sigma^{2} && \text{why}" in text and r"b &= \frac{1}{\sigma}" in text
     assert repr(shown) == "<Display: 2 equations>"
     assert repr(Display.aligned(("a", 1))) == "<Display: 1 equation>"
+
+
+def test_substitute_reaches_inside_expectations():
+    y = sp.Symbol("y")
+    e = Expectation(y**2, x, mu, sigma) / 2 + y
+    with pytest.raises(TypeError):  # what plain subs does to an Expectation
+        e.subs(y, x - mu)
+    got = substitute(e, {y: x - mu})
+    assert equivalent(got.doit(), sigma**2 / 2 + x - mu)
+    assert isinstance(substitute(Expectation(y, x, mu, sigma, name="p"), {y: x}), Expectation)
+    assert latex(substitute(Expectation(y, x, mu, sigma, name="p"), {y: x})).startswith(r"\mathbb{E}_{p}")
 
 
 # --- kltools.symbolic: matrices and the Fisher information ----------------------
