@@ -7,13 +7,23 @@ the reference, and the numpy result must be within a few ulps of it.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 import mpmath as mp
 import numpy as np
 import sympy as sp
 
-__all__ = ["ulp_error", "reference_values", "max_ulp_error", "kl_normal_grid", "kl_std_normal_grid", "GRIDS"]
+__all__ = [
+    "ulp_error",
+    "ulp_errors",
+    "reference_values",
+    "max_ulp_error",
+    "kl_normal_grid",
+    "kl_std_normal_grid",
+    "entropy_normal_grid",
+    "GRIDS",
+]
 
 DIGITS = 50
 
@@ -61,6 +71,65 @@ def ulp_error(got, ref, dtype=np.float64) -> float:
         rounded = dtype(float(ref))
         spacing = np.spacing(abs(rounded)) if rounded != 0 else finfo.smallest_subnormal
         return float(abs(mp.mpf(got) - ref) / mp.mpf(float(spacing)))
+
+
+def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
+    """:func:`ulp_error` for a whole array at once, optionally in ulps of a scale.
+
+    Each reference is split once into the nearest double and the remainder
+    (both exact at 50 digits), so that comparing several implementations
+    against the same references costs one mpmath operation per point, not
+    one per point and implementation.  The error ``|got - ref|`` is then
+    computed in float64 as ``(got - hi) - lo``, accurate to a small fraction
+    of the result, which is ample for counting ulps.
+
+    Parameters
+    ----------
+    got : array_like
+        Computed values (any float type; converted exactly to float64).
+    refs : sequence of mpmath.mpf
+        The exact values, e.g. from :func:`reference_values`.
+    dtype : numpy floating type
+        The precision in which ulps are counted (float64 or float32).
+    scale : sequence of mpmath.mpf, optional
+        Count the error in ulps of ``scale`` instead of ulps of the reference:
+        for a result that is a sum of terms of both signs (an entropy, which
+        crosses zero), pass the sum of the absolute values of the terms, so
+        that the error is measured against what the summation can achieve.
+
+    Returns
+    -------
+    ndarray of float
+        The errors, with the conventions of :func:`ulp_error` (NaN, or an
+        infinity where the reference is finite in ``dtype``: infinite error;
+        the right infinity where the reference exceeds the largest ``dtype``
+        value: no error).
+
+    Examples
+    --------
+    >>> import mpmath as mp
+    >>> from kltools.accuracy import ulp_errors
+    >>> [float(e) for e in ulp_errors([0.25, 0.25 + 2**-54, float("nan")], [mp.mpf(1) / 4] * 3)]
+    [0.0, 1.0, inf]
+    """
+    dtype = np.dtype(dtype).type
+    finfo = np.finfo(dtype)
+    got = np.asarray(got, dtype=np.float64).ravel()
+    refs = list(refs)
+    with mp.workdps(DIGITS):
+        largest = mp.mpf(float(finfo.max))
+        hi = np.array([float(r) for r in refs], dtype=np.float64)
+        lo = np.array([float(r - mp.mpf(h)) if np.isfinite(h) else 0.0 for r, h in zip(refs, hi)])
+        over = np.array([abs(r) > largest for r in refs], dtype=bool)
+        units = hi if scale is None else np.array([float(abs(t)) for t in scale], dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.abs(units).astype(dtype)
+        spacing = np.where(rounded == 0, finfo.smallest_subnormal, np.spacing(rounded)).astype(np.float64)
+        err = np.abs((got - hi) - lo) / spacing
+    err[np.isnan(got)] = np.inf
+    err[np.isinf(got) & ~over] = np.inf
+    err[over] = np.where(got[over] == np.sign(hi[over]) * np.inf, 0.0, np.inf)
+    return err
 
 
 def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> list:
@@ -235,3 +304,55 @@ def kl_std_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
     else:
         raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
     return np.asarray(mu, dtype=dtype), np.asarray(lv, dtype=dtype)
+
+
+_SIGMA_ZERO_ENTROPY = 1.0 / math.sqrt(2.0 * math.pi * math.e)  # H(N(mu, sigma^2)) = 0 here
+
+
+def entropy_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
+    """A seeded sample of the three accuracy grids for the entropy, in sigma.
+
+    Parameters
+    ----------
+    kind : {"near", "wide", "extreme"}
+        ``"near"``: sigma = sigma_0 (1 + eps) with 1e-12 <= |eps| <= 0.1, where
+        sigma_0 = (2 pi e)^(-1/2) is the standard deviation of zero entropy, so
+        the entropy crosses zero.  ``"wide"``: log-variances uniform in
+        [-30, 30], as for the KL.  ``"extreme"``: sigma from 1e-300 to 1e300
+        (1e-37 to 1e37 in float32), where sigma^2 over- or underflows.
+    n : int
+        Number of points.
+    seed : int
+        Seed for :func:`numpy.random.default_rng`.
+    dtype : float64 or float32
+        The array is rounded to this type; references use the rounded values.
+
+    Returns
+    -------
+    ndarray
+        ``sigma``, shape ``(n,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of the three grids.
+
+    Examples
+    --------
+    >>> from kltools.accuracy import entropy_normal_grid
+    >>> s = entropy_normal_grid("near", 5)
+    >>> bool(((s > 0.2) & (s < 0.3)).all())
+    True
+    """
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype).type
+    e = 37 if dtype == np.float32 else 300
+    if kind == "near":
+        s = _SIGMA_ZERO_ENTROPY * (1 + _signs(rng, n) * 10 ** rng.uniform(-12, -1, n))
+    elif kind == "wide":
+        s = np.exp(rng.uniform(-15, 15, n))
+    elif kind == "extreme":
+        s = 10 ** rng.uniform(-e, e, n)
+    else:
+        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
+    return np.asarray(s, dtype=dtype)

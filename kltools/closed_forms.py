@@ -337,6 +337,10 @@ def _two_normals(mu1, sigma1, mu2, sigma2):
 def kl_normal(mu1, sigma1, mu2, sigma2):
     r"""KL divergence KL(q || p) between two univariate Gaussians, in nats.
 
+    With q first this is the *reverse* (exclusive) KL of variational inference
+    and of RLHF penalties, the book's convention; for the forward KL(p || q),
+    swap the two pairs of arguments.
+
     .. math::
 
         \mathrm{KL}\big(\mathcal N(\mu_1, \sigma_1^2) \,\|\, \mathcal N(\mu_2, \sigma_2^2)\big)
@@ -357,9 +361,9 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
     ndarray or float
         KL in nats, with the broadcast shape of the inputs (a numpy scalar for
         scalar input).  float32 when every input is float32, else float64.
-        Accurate to a few ulp everywhere, including q ~ p, where the textbook
-        formula loses every digit; ``inf`` only where the KL exceeds the
-        largest float.
+        Accurate to a few ulp everywhere (at most 4 in float64 on the book's
+        accuracy grids), including q ~ p, where the textbook formula loses
+        every digit; ``inf`` only where the KL exceeds the largest float.
 
     Raises
     ------
@@ -396,6 +400,9 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
 
 def kl_std_normal(mu, log_var):
     r"""The VAE KL term KL(N(mu, exp(log_var)) || N(0, 1)), in nats.
+
+    The reverse KL, with the approximate posterior q = N(mu, exp(log_var))
+    first, as in the VAE loss.
 
     .. math::
 
@@ -461,6 +468,10 @@ def entropy_normal(sigma):
     -------
     ndarray or float
         Entropy in nats, same shape as ``sigma``; float32 for float32 input.
+        Accurate to a few ulps of the terms it adds, |log sigma| + log(2 pi e)/2
+        (at most 4 in float64 on the book's accuracy grids): near the zero at
+        sigma = (2 pi e)^(-1/2) the error relative to the result is unbounded,
+        as for any sum of terms of both signs.
 
     Raises
     ------
@@ -504,7 +515,10 @@ def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
     -------
     ndarray or float
         Cross-entropy in nats with the broadcast shape; float32 when every
-        input is float32.
+        input is float32.  Accurate to a few ulps of the terms it adds,
+        delta^2/2 + r^2/2 + |log sigma2| + log(2 pi)/2 with
+        delta = (mu1 - mu2)/sigma2 and r = sigma1/sigma2 (at most 8 in float64
+        on the book's accuracy grids); like the entropy it crosses zero.
 
     Raises
     ------

@@ -1664,3 +1664,226 @@ def factor_evaluator(variables, params: dict, scalars: dict | None = None, base:
         return sp.expand(plain(expr))
 
     return evaluate
+
+
+# --- numerics chapters: scaled displays, glue-able blocks, matrices, Fisher information ---
+#
+# Added for the numerics chapters (gradients, accuracy, Monte Carlo, cheat sheet);
+# tested in tests/test_numerics.py.  Everything here builds on the code above and
+# changes none of it.
+
+__all__ += ["scaled", "substitute", "Display", "matrices_equivalent", "fisher_information"]
+
+
+def scaled(factor, expr) -> sp.Expr:
+    r"""``factor * expr`` displayed as a factor in front of a bracket, e.g. :math:`\tfrac12(e^v - 1)`.
+
+    sympy distributes or folds a rational factor into a fraction when it
+    prints a product; the factor is kept apart (``UnevaluatedExpr``) so that
+    the display reads as a textbook prints it.
+
+    Parameters
+    ----------
+    factor : sympy.Expr or number
+        The factor in front, e.g. ``sp.Rational(1, 2)``.
+    expr : sympy.Expr
+        What it multiplies, shown in parentheses when it is a sum.
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated product; ``doit()`` gives the plain product.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import add, latex, scaled
+    >>> v = sp.Symbol("v", real=True)
+    >>> print(latex(scaled(sp.Rational(1, 2), add(sp.exp(v), -1))))
+    \frac{1}{2} \left(e^{v} - 1\right)
+    >>> scaled(sp.Rational(1, 2), add(sp.exp(v), -1)).doit()
+    exp(v)/2 - 1/2
+    """
+    return sp.Mul(sp.UnevaluatedExpr(sp.sympify(factor)), sp.sympify(expr), evaluate=False)
+
+
+def substitute(expr, mapping: dict) -> sp.Expr:
+    r"""``expr.subs(mapping)``, also inside :class:`Expectation` nodes.
+
+    sympy's ``subs`` rebuilds a changed node from its arguments, which an
+    :class:`Expectation` does not accept; this helper rebuilds those nodes
+    itself.  Derivations use it to show placeholders (such as a symbol
+    :math:`\log\rho`) and to evaluate with what they stand for.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    mapping : dict
+        Old sub-expressions (usually placeholder symbols) to new ones.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Expectation, mu, sigma, substitute, x
+    >>> y = sp.Symbol("y")
+    >>> e = Expectation(y**2, x, mu, sigma) + y
+    >>> substitute(e, {y: x - mu}).doit()
+    -mu + sigma**2 + x
+    """
+
+    def inner(node):
+        f, var, mean, std, name = node.args
+        return Expectation(substitute(f, mapping), var, mean, std, name=name.name)
+
+    replaced = sp.sympify(expr).replace(lambda n: isinstance(n, Expectation), inner)
+    return replaced.subs(mapping)
+
+
+def matrices_equivalent(a, b) -> bool:
+    """Decide whether two sympy matrices are equal entry by entry, for all admissible values.
+
+    Parameters
+    ----------
+    a, b : sympy.Matrix
+        Matrices of the same shape; each pair of entries is compared with
+        :func:`equivalent`.
+
+    Returns
+    -------
+    bool
+        ``False`` also when the shapes differ.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import matrices_equivalent, sigma
+    >>> matrices_equivalent(sp.Matrix([[sp.log(sigma**2)]]), sp.Matrix([[2 * sp.log(sigma)]]))
+    True
+    >>> matrices_equivalent(sp.eye(2), sp.Matrix([[1, 0], [0, 2]]))
+    False
+    """
+    a, b = sp.Matrix(a), sp.Matrix(b)
+    return a.shape == b.shape and all(equivalent(u, w) for u, w in zip(a, b))
+
+
+def fisher_information(log_density, params, var, mean, std):
+    r"""The Fisher information matrix of a normal family, by sympy, in two ways that must agree.
+
+    .. math::
+
+        F(\theta) = \mathbb E_q\big[\nabla_\theta \log q \,(\nabla_\theta \log q)^\top\big]
+                  = -\mathbb E_q\big[\nabla^2_\theta \log q\big]
+
+    Each entry is an :class:`Expectation` under q = N(mean, std^2), evaluated
+    from the normal moments (the entries are polynomials in ``var``).
+
+    Parameters
+    ----------
+    log_density : sympy.Expr
+        log q(var) written in the parameters ``params``.
+    params : sequence of sympy.Symbol
+        The parameterisation θ, e.g. ``(mu, sigma)`` or ``(mu, v)``.
+    var : sympy.Symbol
+        The random variable.
+    mean, std : sympy.Expr
+        The mean and standard deviation of q in terms of ``params`` (e.g.
+        ``std = exp(v / 2)`` for the log-variance).
+
+    Returns
+    -------
+    sympy.Matrix
+        F(θ), simplified; shape ``(len(params), len(params))``.
+
+    Raises
+    ------
+    AssertionError
+        If the outer product of the score and the negative Hessian give
+        different matrices (a log-density that is not normalised, say).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import fisher_information, mu, normal_pdf, sigma, x
+    >>> log_q = sp.expand_log(sp.log(normal_pdf(x, mu, sigma)))
+    >>> fisher_information(log_q, (mu, sigma), x, mu, sigma)
+    Matrix([
+    [sigma**(-2),          0],
+    [          0, 2/sigma**2]])
+    """
+    theta = list(params)
+
+    def expect(f):
+        return sp.simplify(Expectation(sp.expand(f), var, mean, std).doit())
+
+    score = sp.Matrix([sp.diff(log_density, t) for t in theta])
+    by_score = (score * score.T).applyfunc(expect)
+    by_hessian = (-sp.hessian(log_density, theta)).applyfunc(expect)
+    if not matrices_equivalent(by_score, by_hessian):
+        raise AssertionError(f"E[s s^T] = {by_score} differs from -E[Hessian] = {by_hessian}")
+    return by_score
+
+
+def _as_latex(obj) -> str:
+    if hasattr(obj, "latex") and callable(obj.latex):  # a Derivation
+        return obj.latex()
+    return obj if isinstance(obj, str) else latex(obj)
+
+
+class Display:
+    r"""Math to glue: LaTeX generated from sympy objects, with a plain-text repr that never changes.
+
+    myst-nb's ``glue`` stores an object's ``text/plain`` repr next to its
+    LaTeX, and nbval compares it.  A :class:`Derivation` has Python's default
+    repr, which holds a memory address that changes on every run; a
+    ``Display`` of it shows the same LaTeX and has a fixed repr.
+
+    Parameters
+    ----------
+    body : Derivation, sympy.Expr or str
+        What to show: a derivation (its ``aligned`` block), a sympy
+        expression or equation (printed by :func:`latex`), or LaTeX.
+    text : str, optional
+        The plain-text repr; defaults to a description of the shape.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Display, sigma
+    >>> shown = Display.aligned((r"F_{\sigma\sigma}", 2 / sigma**2), ("F_{\\mu\\mu}", 1 / sigma**2, "the mean"))
+    >>> shown
+    <Display: 2 equations>
+    >>> print(shown.latex())
+    \begin{aligned}
+    F_{\sigma\sigma} &= \frac{2}{\sigma^{2}} \\
+    F_{\mu\mu} &= \frac{1}{\sigma^{2}} && \text{the mean}
+    \end{aligned}
+    """
+
+    def __init__(self, body, text: str | None = None):
+        self.body = _as_latex(body)
+        self.text = text or ("<Display: derivation>" if hasattr(body, "steps") else "<Display: equation>")
+
+    @classmethod
+    def aligned(cls, *rows) -> "Display":
+        """Several equations ``(lhs, rhs)`` or ``(lhs, rhs, note)`` as one ``aligned`` block."""
+        lines = []
+        for row in rows:
+            lhs, rhs, note = (tuple(row) + ("",))[:3]
+            reason = rf" && \text{{{note}}}" if note else ""
+            lines.append(f"{_as_latex(lhs)} &= {_as_latex(rhs)}{reason}")
+        body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+        return cls(body, f"<Display: {len(rows)} equation{'' if len(rows) == 1 else 's'}>")
+
+    def latex(self) -> str:
+        """The LaTeX shown (without the surrounding ``$``)."""
+        return self.body
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.body}$"
+
+    def __repr__(self) -> str:
+        return self.text

@@ -1,18 +1,26 @@
 """The accuracy contract on seeded samples of the book's three grids, against 50-digit mpmath.
 
-float64: at most 4 ulp, and no NaN, no spurious inf, no negative value.
-float32: the result stays float32 and is correctly rounded (computed in float64).
+KL (kl_normal, kl_std_normal), in ulps of the result:
+  float64: at most 4 ulp, and no NaN, no spurious inf, no negative value;
+  float32: the result stays float32 and is within 1 ulp (computed in float64, rounded once).
+Entropy and cross-entropy, which cross zero, in ulps of the sum of the absolute values of the
+terms each function adds (the accuracy a floating-point sum can promise):
+  float64: entropy_normal at most 4, cross_entropy_normal at most 8 (a four-term sum whose
+  quadratic term carries up to five roundings);
+  float32: at most 1.
+The accuracy chapter measures the same on smaller samples of its own; this is the contract.
 """
 
+import mpmath as mp
 import numpy as np
 import pytest
 
-from kltools import kl_normal, kl_std_normal
-from kltools.accuracy import GRIDS, kl_normal_grid, kl_std_normal_grid, ulp_error
+from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
+from kltools.accuracy import GRIDS, entropy_normal_grid, kl_normal_grid, kl_std_normal_grid, ulp_error, ulp_errors
 
-from .reference import kl_normal_ref, kl_std_normal_ref
+from .reference import cross_entropy_normal_ref, entropy_normal_ref, kl_normal_ref, kl_std_normal_ref
 
-N = 250
+N = 1000
 BOUND = {np.float64: 4.0, np.float32: 1.0}
 
 
@@ -31,16 +39,73 @@ def test_grid(family, kind, dtype):
     out = func(*args)
     assert out.dtype == dtype
     assert not np.any(np.isnan(out)) and not np.any(out < 0)
-    errors = [ulp_error(out[i], ref(*(a[i] for a in args)), dtype) for i in range(N)]
-    assert max(errors) <= BOUND[dtype]  # an inf where the KL is finite counts as an infinite error
+    refs = [ref(*(a[i] for a in args)) for i in range(N)]
+    errors = ulp_errors(out, refs, dtype)
+    assert errors.max() <= BOUND[dtype]  # an inf where the KL is finite counts as an infinite error
+    worst = int(np.argmax(errors))  # the vectorised count agrees with the scalar one
+    assert ulp_error(out[worst], refs[worst], dtype) == pytest.approx(errors[worst], rel=1e-12)
 
 
-def test_the_literal_forms_fail_where_kltools_does_not():
-    """The grids are hard: the textbook and VAE forms lose every digit on them."""
+def _entropy_terms(sigma):
+    """|log sigma| + log(2 pi e)/2: the terms entropy_normal adds."""
+    with mp.workdps(50):
+        return abs(mp.log(mp.mpf(float(sigma)))) + mp.log(2 * mp.pi * mp.e) / 2
+
+
+def _cross_entropy_terms(mu1, sigma1, mu2, sigma2):
+    """delta^2/2 + r^2/2 + |log sigma2| + log(2 pi)/2: the terms cross_entropy_normal adds."""
+    with mp.workdps(50):
+        m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (mu1, sigma1, mu2, sigma2))
+        return ((m1 - m2) / s2) ** 2 / 2 + (s1 / s2) ** 2 / 2 + abs(mp.log(s2)) + mp.log(2 * mp.pi) / 2
+
+
+TERM_BOUND = {"entropy_normal": {np.float64: 4.0, np.float32: 1.0}, "cross_entropy_normal": {np.float64: 8.0, np.float32: 1.0}}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", GRIDS)
+@pytest.mark.parametrize("name", TERM_BOUND)
+def test_entropy_and_cross_entropy_within_a_few_ulps_of_their_terms(name, kind, dtype):
+    if name == "entropy_normal":
+        args = (entropy_normal_grid(kind, N, seed=2026, dtype=dtype),)
+        func, ref, terms = entropy_normal, entropy_normal_ref, _entropy_terms
+    else:
+        args = kl_normal_grid(kind, N, seed=2026, dtype=dtype)
+        func, ref, terms = cross_entropy_normal, cross_entropy_normal_ref, _cross_entropy_terms
+    out = func(*args)
+    assert out.dtype == dtype and not np.any(np.isnan(out))
+    points = list(zip(*args))
+    errors = ulp_errors(out, [ref(*pt) for pt in points], dtype, scale=[terms(*pt) for pt in points])
+    assert errors.max() <= TERM_BOUND[name][dtype]
+
+
+def test_the_grids_are_hard_for_the_literal_forms():
+    """The grids are hard: the textbook and VAE forms lose every digit or overflow on them."""
     m1, s1, m2, s2 = kl_normal_grid("near", N, seed=2026)
     textbook = np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
-    assert max(ulp_error(textbook[i], kl_normal_ref(m1[i], s1[i], m2[i], s2[i])) for i in range(N)) > 1e6
+    refs = [kl_normal_ref(*pt) for pt in zip(m1, s1, m2, s2)]
+    assert ulp_errors(textbook, refs).max() > 1e6
     mu, lv = kl_std_normal_grid("extreme", N, seed=2026)
     with np.errstate(over="ignore"):
         vae = -0.5 * (1 + lv - mu**2 - np.exp(lv))
     assert np.any(np.isinf(vae) & np.isfinite(kl_std_normal(mu, lv)))
+    s = entropy_normal_grid("extreme", N, seed=2026)
+    with np.errstate(all="ignore"):
+        naive = 0.5 * np.log(2 * np.pi * np.e * s**2)
+    assert np.any(np.isinf(naive)) and np.all(np.isfinite(entropy_normal(s)))
+
+
+def test_ulp_errors_conventions():
+    with mp.workdps(50):
+        third = mp.mpf(1) / 3
+        huge = mp.mpf(10) ** 400
+    got = np.array([1 / 3, np.nextafter(1 / 3, 1), np.inf, np.nan, np.inf, -np.inf])
+    refs = [third, third, third, third, huge, huge]
+    err = ulp_errors(got, refs)
+    expected = [ulp_error(g, r) for g, r in zip(got, refs)]
+    assert err[:2] == pytest.approx(expected[:2], rel=1e-12) and err[0] <= 0.5 < err[1] <= 1.5
+    assert list(err[2:]) == [np.inf, np.inf, 0.0, np.inf] == expected[2:]
+    # in ulps of a scale: an error of 1e-16 near a zero crossing is huge relative to the result,
+    # and a fraction of an ulp of terms of size 1
+    assert ulp_errors([1e-16], [mp.mpf(0)])[0] > 1e6
+    assert ulp_errors([1e-16], [mp.mpf(0)], scale=[mp.mpf(1)])[0] < 1
