@@ -8,6 +8,8 @@ log(sigma^2) = 2 log(sigma) but never log(mu^2) = 2 log(mu).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -33,6 +35,9 @@ __all__ = [
     "mul",
     "frac",
     "latex",
+    "half",
+    "integral",
+    "with_densities",
 ]
 
 x = sp.Symbol("x", real=True)
@@ -76,11 +81,64 @@ def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     return sp.exp(-((var - mean) ** 2) / (2 * std**2)) / (sp.sqrt(2 * sp.pi) * std)
 
 
+def _normal_parameters(density: sp.Expr, var: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(mean, std) if ``density`` is a normal density in ``var``, else ``None``.
+
+    A normal density is recognised by its logarithm: a quadratic in ``var``
+    with a negative leading coefficient a = -1/(2 std^2), and the linear
+    coefficient b = mean/std^2.
+    """
+    log_density = sp.expand(sp.expand_log(sp.log(density)))
+    if not log_density.is_polynomial(var):
+        return None
+    poly = sp.Poly(log_density, var)
+    if poly.degree() != 2:
+        return None
+    a, b = poly.coeff_monomial(var**2), poly.coeff_monomial(var)
+    if not (-a).is_positive:
+        return None
+    return sp.simplify(-b / (2 * a)), sp.sqrt(-1 / (2 * a))
+
+
+@functools.lru_cache(maxsize=64)
+def _weighted_integral(weight: sp.Expr, g: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """The integral of weight * g over the real line, by sympy.
+
+    Logs in ``g`` are expanded first.  When ``weight`` is a normal density
+    N(m, s^2), the integral is taken after the change of variables
+    x = m + s z (dx = s dz) over the same real line.  The integrand is then
+    exp(-z^2/2) times a polynomial in z, and sympy integrates it term by term
+    (linearity): each z^k exp(-z^2/2) once.  That is many times faster than
+    the integral in x with a symbolic mean, and it is still sympy's own
+    integration, not the moment formula that :class:`Expectation` uses.
+    Otherwise the integrand is integrated as it is.  (Cached: the book
+    evaluates each definition once and checks against it again.)
+    """
+    g = sp.expand(sp.expand_log(g))
+    params = _normal_parameters(weight, var)
+    if params is None:
+        return sp.integrate(sp.expand(weight * g), (var, -sp.oo, sp.oo))
+    mean, std = params
+    z = sp.Dummy("z", real=True)
+    integrand = sp.expand(sp.expand_log((weight * g).subs(var, mean + std * z) * std))
+    bell = sp.exp(-(z**2) / 2)
+    poly_part = sp.expand(sp.powsimp(integrand / bell))
+    if not poly_part.is_polynomial(z):
+        return sp.integrate(integrand, (z, -sp.oo, sp.oo))
+    terms = sp.Poly(poly_part, z).terms()
+    return sp.Add(*(c * _bell_integral(k) for (k,), c in terms))
+
+
+@functools.lru_cache(maxsize=None)
+def _bell_integral(k: int) -> sp.Expr:
+    """The integral of z^k exp(-z^2/2) over the real line, by sympy's integrate."""
+    z = sp.Symbol("z", real=True)
+    return sp.integrate(z**k * sp.exp(-(z**2) / 2), (z, -sp.oo, sp.oo))
+
+
 def _expectation_of_log(weight: sp.Expr, density: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """The integral of weight * log(density) over the real line."""
-    log_density = sp.expand(sp.expand_log(sp.log(density)))
-    integrand = sp.expand(weight * log_density)
-    return sp.integrate(integrand, (var, -sp.oo, sp.oo))
+    return _weighted_integral(weight, sp.log(density), var)
 
 
 def entropy_integral(q: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
@@ -158,7 +216,7 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     mu**2/2 + sigma**2/2 - log(sigma) - 1/2
     """
     log_ratio = sp.expand(sp.expand_log(sp.log(q)) - sp.expand_log(sp.log(p)))
-    return canonical(sp.integrate(sp.expand(q * log_ratio), (var, -sp.oo, sp.oo)))
+    return canonical(_weighted_integral(q, log_ratio, var))
 
 
 def canonical(expr: sp.Expr) -> sp.Expr:
@@ -618,3 +676,131 @@ class Derivation:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+
+# --- more display helpers for derivations (foundations chapters) ----------
+
+
+def half(expr) -> sp.Expr:
+    r"""One half of ``expr``, displayed with the coefficient in front: ½ log(2πσ²).
+
+    sympy prints ``log(2*pi*sigma**2)/2`` as a fraction over 2; a textbook
+    writes the coefficient first.  The ½ is kept as an unevaluated factor, so
+    the display follows the order written, and ``doit()`` (which
+    :class:`Derivation` uses) gives the plain product.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or number
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated product :math:`\tfrac12 \cdot` ``expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import half, latex, sigma
+    >>> print(latex(half(sp.log(2 * sp.pi * sigma**2))))
+    \frac{1}{2} \log{\left(2 \pi \sigma^{2} \right)}
+    >>> half(sp.log(2 * sp.pi * sigma**2)).doit()
+    log(2*pi*sigma**2)/2
+    """
+    return mul(sp.UnevaluatedExpr(sp.Rational(1, 2)), expr)
+
+
+def integral(f, var: sp.Symbol = x) -> sp.Expr:
+    r"""The integral of ``f`` over the real line, unevaluated, for display.
+
+    Build ``f`` with :func:`mul` to keep its factors in the order written,
+    e.g. ``integral(mul(q, sp.log(q)))`` for :math:`\int q(x) \log q(x)\,dx`
+    with ``q = sp.Function("q")(x)``.  :func:`with_densities` evaluates it.
+
+    Parameters
+    ----------
+    f : sympy.Expr
+        The integrand.
+    var : sympy.Symbol
+        The integration variable; defaults to :data:`x`.
+
+    Returns
+    -------
+    sympy.Integral
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import integral, latex, mul, x
+    >>> q = sp.Function("q")(x)
+    >>> print(latex(integral(mul(q, sp.log(q)))))
+    \int\limits_{-\infty}^{\infty} q{\left(x \right)} \log{\left(q{\left(x \right)} \right)}\, dx
+    """
+    return sp.Integral(sp.sympify(f), (var, -sp.oo, sp.oo))
+
+
+def with_densities(densities: dict, var: sp.Symbol = x):
+    r"""An ``evaluate=`` for :class:`Derivation` whose steps name densities, such as q(x).
+
+    A derivation is easiest to read with the densities written as q(x) and
+    p(x) (undefined sympy functions), as in :math:`-\int q(x)\log p(x)\,dx`
+    or :math:`\mathbb E_q[\log p(x)]`.  The evaluator puts the actual
+    densities in and evaluates:
+
+    * each :func:`integral` over the real line by sympy, directly: the
+      density factors outside the logarithm are the weight, and when the
+      weight is a normal density the integral is taken after the change of
+      variables x = m + s z (see :func:`entropy_integral`);
+    * each :class:`Expectation` by the normal moments;
+    * everything else with ``doit()``.
+
+    Parameters
+    ----------
+    densities : dict
+        Maps each applied function (``q = sp.Function("q")(x)``) to its
+        density, e.g. ``{q: normal_pdf(x, mu, sigma)}``.
+    var : sympy.Symbol
+        The variable of the densities; defaults to :data:`x`.
+
+    Returns
+    -------
+    callable
+        ``evaluate(expr) -> sympy.Expr``, to pass as ``Derivation(..., evaluate=...)``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import (Derivation, Expectation, integral, mu, mul,
+    ...     normal_pdf, sigma, with_densities, x)
+    >>> q = sp.Function("q")(x)
+    >>> ev = with_densities({q: normal_pdf(x, mu, sigma)})
+    >>> ev(integral(mul(q, x**2)))
+    mu**2 + sigma**2
+    >>> d = Derivation("H(q)", -integral(mul(q, sp.log(q))), "definition", evaluate=ev)
+    >>> d = d.step(-Expectation(sp.log(q), x, mu, sigma), "an expectation under q")
+    >>> d.step(sp.log(2 * sp.pi * sp.E * sigma**2) / 2, "the result").result
+    log(2*E*pi*sigma**2)/2
+    """
+    densities = {sp.sympify(k): sp.sympify(v) for k, v in densities.items()}
+
+    def expectation(e: Expectation) -> sp.Expr:
+        f, e_var, mean, std, name = e.args
+        return Expectation(f.subs(densities), e_var, mean, std, name=name.name).doit()
+
+    def integrate(e: sp.Integral) -> sp.Expr:
+        if len(e.limits) != 1 or tuple(e.limits[0]) != (var, -sp.oo, sp.oo):
+            return e.subs(densities).doit()
+        factors = sp.Mul.make_args(e.function)
+        weight = [f for f in factors if f in densities]
+        rest = sp.Mul(*(f for f in factors if f not in densities)).subs(densities)
+        if len(weight) != 1:  # no single density weight: integrate as it is
+            return _weighted_integral(sp.Integer(1), e.function.subs(densities), var)
+        return _weighted_integral(densities[weight[0]], rest, var)
+
+    def evaluate(expr) -> sp.Expr:
+        expr = sp.sympify(expr)
+        expr = expr.replace(lambda e: isinstance(e, Expectation), expectation)
+        expr = expr.replace(lambda e: isinstance(e, sp.Integral), integrate)
+        return expr.subs(densities).doit()
+
+    return evaluate
