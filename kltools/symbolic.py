@@ -862,14 +862,17 @@ def termwise(definitions: dict | None = None):
 
 
 def _derivation_repr(self: Derivation) -> str:
-    """The steps as plain text, one per line: deterministic, unlike the default repr.
+    """The steps as plain text, one per line (powers as ^): deterministic, unlike the default repr.
 
     ``glue(name, derivation)`` stores this as the ``text/plain`` of the output,
     and strict nbval compares it; the default ``<... at 0x7f...>`` would differ
     on every run.
     """
     lhs = self.lhs if isinstance(self.lhs, str) else sp.sstr(self.lhs)
-    rows = [f"{lhs if i == 0 else ' ' * len(lhs)} = {sp.sstr(expr, order='none')}" for i, (expr, _) in enumerate(self.steps)]
+    rows = []
+    for i, (expr, _) in enumerate(self.steps):
+        text = sp.sstr(expr, order="none").replace("**", "^")
+        rows.append(f"{lhs if i == 0 else ' ' * len(lhs)} = {text}")
     return "\n".join(rows)
 
 

@@ -200,7 +200,7 @@ def test_termwise_compares_sums_term_by_term_and_needs_shared_limits():
 def test_a_glued_derivation_has_a_deterministic_plain_text():
     """glue stores the text/plain repr and strict nbval compares it: no memory address."""
     d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(sigma**2, "variance")
-    assert repr(d) == "E = E_q[(x - mu)**2]\n  = sigma**2"
+    assert repr(d) == "E = E_q[(x - mu)^2]\n  = sigma^2"
     assert " at 0x" not in repr(d)
 
 
