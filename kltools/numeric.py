@@ -182,8 +182,11 @@ def _log_ratio_magnitude(mu1, sigma1, mu2, sigma2):
 def kl_quad(mu1, sigma1, mu2, sigma2) -> Estimate:
     r"""KL(q || p) for univariate Gaussians by quadrature of :math:`\int q \log(q/p)`.
 
-    The log-ratio is evaluated from :func:`scipy.stats.norm.logpdf`, so the
-    check shares no algebra with :func:`kltools.kl_normal`.
+    q = N(mu1, sigma1^2) is the first argument and the weight; with the book's
+    names of the directions, this is the reverse KL.  For the forward
+    KL(p || q), exchange the two pairs of arguments.  The log-ratio is
+    evaluated from :func:`scipy.stats.norm.logpdf`, so the check shares no
+    algebra with :func:`kltools.kl_normal`.
 
     Parameters
     ----------
@@ -218,6 +221,9 @@ def kl_quad(mu1, sigma1, mu2, sigma2) -> Estimate:
 
 def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) -> Estimate:
     """KL(q || p) for univariate Gaussians by Monte Carlo: the mean of log q(x) - log p(x), x ~ q.
+
+    q = N(mu1, sigma1^2) is the first argument, the one sampled from (the
+    reverse KL, in the book's names); exchange the two pairs for KL(p || q).
 
     Parameters
     ----------

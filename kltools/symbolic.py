@@ -8,6 +8,8 @@ log(sigma^2) = 2 log(sigma) but never log(mu^2) = 2 log(mu).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -33,6 +35,10 @@ __all__ = [
     "mul",
     "frac",
     "latex",
+    "half",
+    "integral",
+    "with_densities",
+    "termwise",
     "substituting",
     "integral_under",
     "Equations",
@@ -79,11 +85,64 @@ def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     return sp.exp(-((var - mean) ** 2) / (2 * std**2)) / (sp.sqrt(2 * sp.pi) * std)
 
 
+def _normal_parameters(density: sp.Expr, var: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(mean, std) if ``density`` is a normal density in ``var``, else ``None``.
+
+    A normal density is recognised by its logarithm: a quadratic in ``var``
+    with a negative leading coefficient a = -1/(2 std^2), and the linear
+    coefficient b = mean/std^2.
+    """
+    log_density = sp.expand(sp.expand_log(sp.log(density)))
+    if not log_density.is_polynomial(var):
+        return None
+    poly = sp.Poly(log_density, var)
+    if poly.degree() != 2:
+        return None
+    a, b = poly.coeff_monomial(var**2), poly.coeff_monomial(var)
+    if not (-a).is_positive:
+        return None
+    return sp.simplify(-b / (2 * a)), sp.sqrt(-1 / (2 * a))
+
+
+@functools.lru_cache(maxsize=64)
+def _weighted_integral(weight: sp.Expr, g: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """The integral of weight * g over the real line, by sympy.
+
+    Logs in ``g`` are expanded first.  When ``weight`` is a normal density
+    N(m, s^2), the integral is taken after the change of variables
+    x = m + s z (dx = s dz) over the same real line.  The integrand is then
+    exp(-z^2/2) times a polynomial in z, and sympy integrates it term by term
+    (linearity): each z^k exp(-z^2/2) once.  That is many times faster than
+    the integral in x with a symbolic mean, and it is still sympy's own
+    integration, not the moment formula that :class:`Expectation` uses.
+    Otherwise the integrand is integrated as it is.  (Cached: the book
+    evaluates each definition once and checks against it again.)
+    """
+    g = sp.expand(sp.expand_log(g))
+    params = _normal_parameters(weight, var)
+    if params is None:
+        return sp.integrate(sp.expand(weight * g), (var, -sp.oo, sp.oo))
+    mean, std = params
+    z = sp.Dummy("z", real=True)
+    integrand = sp.expand(sp.expand_log((weight * g).subs(var, mean + std * z) * std))
+    bell = sp.exp(-(z**2) / 2)
+    poly_part = sp.expand(sp.powsimp(integrand / bell))
+    if not poly_part.is_polynomial(z):
+        return sp.integrate(integrand, (z, -sp.oo, sp.oo))
+    terms = sp.Poly(poly_part, z).terms()
+    return sp.Add(*(c * _bell_integral(k) for (k,), c in terms))
+
+
+@functools.lru_cache(maxsize=None)
+def _bell_integral(k: int) -> sp.Expr:
+    """The integral of z^k exp(-z^2/2) over the real line, by sympy's integrate."""
+    z = sp.Symbol("z", real=True)
+    return sp.integrate(z**k * sp.exp(-(z**2) / 2), (z, -sp.oo, sp.oo))
+
+
 def _expectation_of_log(weight: sp.Expr, density: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """The integral of weight * log(density) over the real line."""
-    log_density = sp.expand(sp.expand_log(sp.log(density)))
-    integrand = sp.expand(weight * log_density)
-    return sp.integrate(integrand, (var, -sp.oo, sp.oo))
+    return _weighted_integral(weight, sp.log(density), var)
 
 
 def entropy_integral(q: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
@@ -161,7 +220,7 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     mu**2/2 + sigma**2/2 - log(sigma) - 1/2
     """
     log_ratio = sp.expand(sp.expand_log(sp.log(q)) - sp.expand_log(sp.log(p)))
-    return canonical(sp.integrate(sp.expand(q * log_ratio), (var, -sp.oo, sp.oo)))
+    return canonical(_weighted_integral(q, log_ratio, var))
 
 
 def canonical(expr: sp.Expr) -> sp.Expr:
@@ -432,8 +491,14 @@ def frac(numerator, denominator) -> sp.Expr:
     >>> from kltools.symbolic import frac, latex, sigma
     >>> print(latex(frac(sigma**2, 2 * sigma**2)))
     \frac{\sigma^{2}}{2 \sigma^{2}}
+    >>> print(latex(frac(1, sigma)))
+    \frac{1}{\sigma}
     """
-    return sp.Mul(sp.sympify(numerator), sp.Pow(sp.sympify(denominator), -1, evaluate=False), evaluate=False)
+    numerator = sp.sympify(numerator)
+    reciprocal = sp.Pow(sp.sympify(denominator), -1, evaluate=False)
+    if numerator == 1:  # sympy would print Mul(1, 1/x) as "1 \frac{1}{x}"
+        return reciprocal
+    return sp.Mul(numerator, reciprocal, evaluate=False)
 
 
 def latex(expr) -> str:
@@ -477,7 +542,7 @@ class Expectation(sp.Expr):
         The random variable.
     mean, std : sympy.Expr
         Parameters of the normal distribution of ``var`` (``std`` positive).
-    name : str
+    name : str or sympy.Symbol
         The distribution's name in the display, ``"q"`` by default.
 
     Raises
@@ -496,7 +561,8 @@ class Expectation(sp.Expr):
     """
 
     def __new__(cls, f, var, mean, std, name: str = "q"):
-        return sp.Expr.__new__(cls, sp.sympify(f), var, sp.sympify(mean), sp.sympify(std), sp.Symbol(name))
+        label = name if isinstance(name, sp.Basic) else sp.Symbol(str(name))
+        return sp.Expr.__new__(cls, sp.sympify(f), var, sp.sympify(mean), sp.sympify(std), label)
 
     @property
     def function(self) -> sp.Expr:
@@ -621,6 +687,20 @@ class Derivation:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def __repr__(self) -> str:
+        """The steps as plain text, one per line (powers as ^).
+
+        Deterministic, unlike the default ``<... at 0x7f...>``:
+        ``glue(name, derivation)`` stores this as the ``text/plain`` of the
+        output, and strict nbval compares it.
+        """
+        lhs = self.lhs if isinstance(self.lhs, str) else sp.sstr(self.lhs)
+        rows = []
+        for i, (expr, _) in enumerate(self.steps):
+            text = sp.sstr(expr, order="none").replace("**", "^")
+            rows.append(f"{lhs if i == 0 else ' ' * len(lhs)} = {text}")
+        return "\n".join(rows)
 
 
 # --- reader-question chapters: general identities checked in a model ------
@@ -776,20 +856,6 @@ class Equations:
         return len(self.rows)
 
 
-def _derivation_repr(self: Derivation) -> str:
-    """The steps as plain text, one per line: deterministic, unlike the default repr.
-
-    ``glue(name, derivation)`` stores this as the ``text/plain`` of the output,
-    and strict nbval compares it; the default ``<... at 0x7f...>`` would differ
-    on every run.  (The same function as in the foundations branch; it belongs
-    in the class body.)
-    """
-    lhs = self.lhs if isinstance(self.lhs, str) else sp.sstr(self.lhs)
-    rows = [f"{lhs if i == 0 else ' ' * len(lhs)} = {sp.sstr(expr, order='none')}" for i, (expr, _) in enumerate(self.steps)]
-    return "\n".join(rows)
-
-
-Derivation.__repr__ = _derivation_repr  # kept with the extensions; belongs in the class body
 
 
 
@@ -806,8 +872,6 @@ Derivation.__repr__ = _derivation_repr  # kept with the extensions; belongs in t
 # standard normal (as :class:`Expectation` does in one dimension); the
 # independent check at the end of a derivation is :func:`integral_against`,
 # which integrates the definition with sympy.
-
-import functools  # noqa: E402
 
 __all__ += [
     "prefactor",
@@ -1887,3 +1951,185 @@ class Display:
 
     def __repr__(self) -> str:
         return self.text
+
+
+# --- more display helpers for derivations (foundations chapters) ----------
+
+
+def half(expr) -> sp.Expr:
+    r"""One half of ``expr``, displayed with the coefficient in front: ½ log(2πσ²).
+
+    sympy prints ``log(2*pi*sigma**2)/2`` as a fraction over 2; a textbook
+    writes the coefficient first.  The ½ is kept as an unevaluated factor, so
+    the display follows the order written, and ``doit()`` (which
+    :class:`Derivation` uses) gives the plain product.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or number
+
+    Returns
+    -------
+    sympy.Expr
+        An unevaluated product :math:`\tfrac12 \cdot` ``expr``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import half, latex, sigma
+    >>> print(latex(half(sp.log(2 * sp.pi * sigma**2))))
+    \frac{1}{2} \log{\left(2 \pi \sigma^{2} \right)}
+    >>> half(sp.log(2 * sp.pi * sigma**2)).doit()
+    log(2*pi*sigma**2)/2
+    """
+    return mul(sp.UnevaluatedExpr(sp.Rational(1, 2)), expr)
+
+
+def integral(f, var: sp.Symbol = x) -> sp.Expr:
+    r"""The integral of ``f`` over the real line, unevaluated, for display.
+
+    Build ``f`` with :func:`mul` to keep its factors in the order written,
+    e.g. ``integral(mul(q, sp.log(q)))`` for :math:`\int q(x) \log q(x)\,dx`
+    with ``q = sp.Function("q")(x)``.  :func:`with_densities` evaluates it.
+
+    Parameters
+    ----------
+    f : sympy.Expr
+        The integrand.
+    var : sympy.Symbol
+        The integration variable; defaults to :data:`x`.
+
+    Returns
+    -------
+    sympy.Integral
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import integral, latex, mul, x
+    >>> q = sp.Function("q")(x)
+    >>> print(latex(integral(mul(q, sp.log(q)))))
+    \int\limits_{-\infty}^{\infty} q{\left(x \right)} \log{\left(q{\left(x \right)} \right)}\, dx
+    """
+    return sp.Integral(sp.sympify(f), (var, -sp.oo, sp.oo))
+
+
+def with_densities(densities: dict, var: sp.Symbol = x):
+    r"""An ``evaluate=`` for :class:`Derivation` whose steps name densities, such as q(x).
+
+    A derivation is easiest to read with the densities written as q(x) and
+    p(x) (undefined sympy functions), as in :math:`-\int q(x)\log p(x)\,dx`
+    or :math:`\mathbb E_q[\log p(x)]`.  The evaluator puts the actual
+    densities in and evaluates:
+
+    * each :func:`integral` over the real line by sympy, directly: the
+      density factors outside the logarithm are the weight, and when the
+      weight is a normal density the integral is taken after the change of
+      variables x = m + s z (see :func:`entropy_integral`);
+    * each :class:`Expectation` by the normal moments;
+    * everything else with ``doit()``.
+
+    Parameters
+    ----------
+    densities : dict
+        Maps each applied function (``q = sp.Function("q")(x)``) to its
+        density, e.g. ``{q: normal_pdf(x, mu, sigma)}``.
+    var : sympy.Symbol
+        The variable of the densities; defaults to :data:`x`.
+
+    Returns
+    -------
+    callable
+        ``evaluate(expr) -> sympy.Expr``, to pass as ``Derivation(..., evaluate=...)``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import (Derivation, Expectation, integral, mu, mul,
+    ...     normal_pdf, sigma, with_densities, x)
+    >>> q = sp.Function("q")(x)
+    >>> ev = with_densities({q: normal_pdf(x, mu, sigma)})
+    >>> ev(integral(mul(q, x**2)))
+    mu**2 + sigma**2
+    >>> d = Derivation("H(q)", -integral(mul(q, sp.log(q))), "definition", evaluate=ev)
+    >>> d = d.step(-Expectation(sp.log(q), x, mu, sigma), "an expectation under q")
+    >>> d.step(sp.log(2 * sp.pi * sp.E * sigma**2) / 2, "the result").result
+    log(2*E*pi*sigma**2)/2
+    """
+    densities = {sp.sympify(k): sp.sympify(v) for k, v in densities.items()}
+
+    def expectation(e: Expectation) -> sp.Expr:
+        f, e_var, mean, std, name = e.args
+        return Expectation(f.subs(densities), e_var, mean, std, name=name.name).doit()
+
+    def integrate(e: sp.Integral) -> sp.Expr:
+        if len(e.limits) != 1 or tuple(e.limits[0]) != (var, -sp.oo, sp.oo):
+            return e.subs(densities).doit()
+        factors = sp.Mul.make_args(e.function)
+        weight = [f for f in factors if f in densities]
+        rest = sp.Mul(*(f for f in factors if f not in densities)).subs(densities)
+        if len(weight) != 1:  # no single density weight: integrate as it is
+            return _weighted_integral(sp.Integer(1), e.function.subs(densities), var)
+        return _weighted_integral(densities[weight[0]], rest, var)
+
+    def evaluate(expr) -> sp.Expr:
+        expr = sp.sympify(expr)
+        expr = expr.replace(lambda e: isinstance(e, Expectation), expectation)
+        expr = expr.replace(lambda e: isinstance(e, sp.Integral), integrate)
+        return expr.subs(densities).doit()
+
+    return evaluate
+
+
+def termwise(definitions: dict | None = None):
+    r"""An ``evaluate=`` for :class:`Derivation`: compare sums (or integrals) term by term.
+
+    An identity between sums over the same range, such as
+    :math:`\sum_i q_i \log\frac{q_i}{p_i} = \sum_i q_i \log q_i - \sum_i q_i \log p_i`,
+    holds for every n if it holds term by term, because a sum is linear.  The
+    same goes for integrals over the same domain, wherever they exist.  This
+    evaluator substitutes ``definitions`` (e.g. the symbol H(q) by its sum),
+    checks that every ``Sum`` and ``Integral`` left has the same limits, and
+    replaces each by its summand (integrand).  :func:`equivalent` then
+    compares the summands, with the symbols' assumptions (positive
+    probabilities or densities).
+
+    Parameters
+    ----------
+    definitions : dict, optional
+        Symbols to replace by what they stand for, before the comparison.
+
+    Returns
+    -------
+    callable
+        ``evaluate(expr) -> sympy.Expr``, to pass as ``Derivation(..., evaluate=...)``.
+
+    Raises
+    ------
+    ValueError
+        From the evaluator, if the sums or integrals in one expression do not
+        all have the same limits (then the term-by-term comparison proves
+        nothing).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.symbolic import Derivation, add, termwise
+    >>> i, n = sp.symbols("i n", integer=True, positive=True)
+    >>> a, b = sp.symbols("a_i b_i", positive=True)
+    >>> S = lambda f: sp.Sum(f, (i, 1, n))
+    >>> d = Derivation("L", S(sp.log(a * b)), "definition", evaluate=termwise())
+    >>> d.step(add(S(sp.log(a)), S(sp.log(b))), "log of a product").result
+    log(a_i) + log(b_i)
+    """
+    definitions = dict(definitions or {})
+
+    def evaluate(expr) -> sp.Expr:
+        expr = sp.sympify(expr).subs(definitions)
+        ranges = {tuple(tuple(lim) for lim in node.limits) for node in expr.atoms(sp.Sum, sp.Integral)}
+        if len(ranges) > 1:
+            raise ValueError(f"termwise: the sums or integrals do not share their limits: {sorted(map(str, ranges))}")
+        expr = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Integral)), lambda e: e.function)
+        return expr.doit()
+
+    return evaluate
