@@ -1,8 +1,9 @@
 """The formula checker: which KL, if any, does a published formula compute?
 
 A formula is written in documented names (see :func:`check_formula`).  The
-checker compares it with the forward KL(q || p), the reverse KL(p || q) and
-their negatives, first as written, then with each scale symbol reinterpreted
+checker compares it with KL(q || p) (the reverse, exclusive KL of variational
+inference and RLHF), KL(p || q) (the forward, inclusive KL) and their
+negatives, first as written, then with each scale symbol reinterpreted
 (a "sigma" that must really be a variance, say).  Equality is decided by
 :func:`kltools.symbolic.equivalent`, for all admissible parameter values.
 """
@@ -44,7 +45,7 @@ _QUANTITIES = ("sigma", "var", "log_var")
 
 # The true parameters in which every candidate is compared.
 _S_Q, _S_P = sp.Symbol("s_q", positive=True), sp.Symbol("s_p", positive=True)
-_VERDICTS = ("forward_kl", "reverse_kl", "negative_forward_kl", "negative_reverse_kl")
+_VERDICTS = ("kl_qp", "kl_pq", "neg_kl_qp", "neg_kl_pq")
 
 
 def _kl(m1, s1, m2, s2):
@@ -64,17 +65,17 @@ class FormulaCheck:
     formula : sympy.Expr
         The parsed formula, in the documented symbols.
     verdict : str
-        ``"forward_kl"``, ``"reverse_kl"``, ``"negative_forward_kl"``,
-        ``"negative_reverse_kl"`` or ``"no_match"``.
+        ``"kl_qp"`` (KL(q || p)), ``"kl_pq"`` (KL(p || q)), ``"neg_kl_qp"``,
+        ``"neg_kl_pq"`` or ``"no_match"``.
     reinterpretation : dict
         Empty when the formula is right as written.  Otherwise maps each symbol
         that must mean something else to what it must denote: ``"sigma"``,
         ``"var"`` or ``"log_var"``.
     counterexample : dict or None
         For ``"no_match"``: ``{"point": {...}, "formula": value,
-        "forward_kl": value}``, a valid parameter point (values of the
-        symbols as written) with the formula's value and the true forward KL
-        there.  ``None`` otherwise.
+        "kl_qp": value}``, a valid parameter point (values of the symbols as
+        written) with the formula's value and the true KL(q || p) there.
+        ``None`` otherwise.
     assumed : dict
         Parameters the formula does not mention and that were fixed: ``mu``
         or ``mu_p`` as 0 (a formula written with the mean set to zero), and
@@ -89,11 +90,11 @@ class FormulaCheck:
 
     @property
     def correct(self) -> bool:
-        """True when the formula is the forward KL exactly as written."""
-        return self.verdict == "forward_kl" and not self.reinterpretation
+        """True when the formula is KL(q || p) exactly as written."""
+        return self.verdict == "kl_qp" and not self.reinterpretation
 
     def describe(self) -> str:
-        """A one-line summary, e.g. ``"forward_kl if sigma is var"``."""
+        """A one-line summary, e.g. ``"kl_qp if sigma is var"``."""
         text = self.verdict
         if self.reinterpretation:
             text += " if " + ", ".join(f"{k} is {v}" for k, v in self.reinterpretation.items())
@@ -152,9 +153,9 @@ def _targets(has_p: bool, has_mu: bool = True, has_mu_p: bool = True):
     m_q = _MU if has_mu else sp.Integer(0)
     m_p = _MU_P if (has_p and has_mu_p) else sp.Integer(0)
     s_p = _S_P if has_p else sp.Integer(1)
-    forward = _kl(m_q, _S_Q, m_p, s_p)
-    reverse = _kl(m_p, s_p, m_q, _S_Q)
-    return dict(zip(_VERDICTS, (forward, reverse, -forward, -reverse)))
+    qp = _kl(m_q, _S_Q, m_p, s_p)
+    pq = _kl(m_p, s_p, m_q, _S_Q)
+    return dict(zip(_VERDICTS, (qp, pq, -qp, -pq)))
 
 
 def _interpretations(expr: sp.Expr):
@@ -199,8 +200,8 @@ _COUNTEREXAMPLE_POINTS = (
 
 
 def _counterexample(expr: sp.Expr, has_p: bool, assumed: dict) -> dict:
-    """A parameter point where the formula, read as written, differs from the forward KL."""
-    forward = _targets(has_p)["forward_kl"]
+    """A parameter point where the formula, read as written, differs from KL(q || p)."""
+    kl_qp = _targets(has_p)["kl_qp"]
     for base in _COUNTEREXAMPLE_POINTS:
         base = {**base, **{k: 0.0 for k in assumed if k in ("mu", "mu_p")}}
         true = {_MU: base["mu"], _S_Q: base["sigma"], _MU_P: base["mu_p"], _S_P: base["sigma_p"]}
@@ -218,12 +219,12 @@ def _counterexample(expr: sp.Expr, has_p: bool, assumed: dict) -> dict:
         exact_true = {k: sp.Rational(v) for k, v in true.items()}
         with mp.workdps(30):
             got = complex(expr.subs(subs).evalf(30))
-            want = float(forward.subs(exact_true).evalf(30))
+            want = float(kl_qp.subs(exact_true).evalf(30))
         if abs(got - want) > 1e-9 * (1 + abs(want)):
             shown = {k: v for k, v in base.items() if has_p or k in ("mu", "sigma")}
             formula_value = got.real if abs(got.imag) < 1e-15 else got
-            return {"point": point, "distributions": shown, "formula": formula_value, "forward_kl": want}
-    return {"point": {}, "distributions": {}, "formula": None, "forward_kl": None}  # pragma: no cover
+            return {"point": point, "distributions": shown, "formula": formula_value, "kl_qp": want}
+    return {"point": {}, "distributions": {}, "formula": None, "kl_qp": None}  # pragma: no cover
 
 
 def check_formula(formula) -> FormulaCheck:
@@ -250,13 +251,14 @@ def check_formula(formula) -> FormulaCheck:
     Returns
     -------
     FormulaCheck
-        ``verdict`` is ``"forward_kl"`` (KL(q || p)), ``"reverse_kl"``
-        (KL(p || q)), ``"negative_forward_kl"``, ``"negative_reverse_kl"`` or
-        ``"no_match"``.  ``reinterpretation`` is empty if the formula is right
-        as written, else it maps symbols to what they must denote (for
-        example ``{"sigma": "var"}``).  For ``"no_match"``, ``counterexample``
-        gives a valid point, the formula's value there and the true forward KL.
-        The literal reading is tried first; among readings, forward KL first.
+        ``verdict`` is ``"kl_qp"`` (KL(q || p), the reverse KL of VI and
+        RLHF), ``"kl_pq"`` (KL(p || q), the forward KL), ``"neg_kl_qp"``,
+        ``"neg_kl_pq"`` or ``"no_match"``.  ``reinterpretation`` is empty if
+        the formula is right as written, else it maps symbols to what they
+        must denote (for example ``{"sigma": "var"}``).  For ``"no_match"``,
+        ``counterexample`` gives a valid point, the formula's value there and
+        the true KL(q || p).  The literal reading is tried first; among
+        readings, KL(q || p) first.
 
     Raises
     ------
@@ -266,7 +268,7 @@ def check_formula(formula) -> FormulaCheck:
 
     Notes
     -----
-    The forward KL is the book's equation ``eq-kl-normal`` (chapter "The KL
+    KL(q || p) is the book's equation ``eq-kl-normal`` (chapter "The KL
     between two univariate Gaussians"); the chapter "A formula audit" runs
     published formulas through this checker.
 
@@ -274,10 +276,10 @@ def check_formula(formula) -> FormulaCheck:
     --------
     >>> from kltools import check_formula
     >>> check_formula("-0.5*(1 + log_var - mu**2 - exp(log_var))").verdict
-    'forward_kl'
+    'kl_qp'
     >>> r = check_formula("-0.5*(log(sigma) - sigma - mu**2 + 1)")
     >>> r.verdict, r.reinterpretation
-    ('forward_kl', {'sigma': 'var'})
+    ('kl_qp', {'sigma': 'var'})
     >>> check_formula("0.5*(sigma**2 - 1 - log10(sigma**2))").verdict
     'no_match'
     """

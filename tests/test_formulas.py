@@ -10,22 +10,22 @@ from kltools.formulas import SYMBOLS
 
 RIGHT = [
     # (formula, verdict, reinterpretation)
-    ("-0.5*(1 + log_var - mu**2 - exp(log_var))", "forward_kl", {}),
-    ("0.5*(mu**2 + exp(log_var) - log_var - 1)", "forward_kl", {}),
-    ("-0.5*(2*log(sigma) - sigma**2 - mu**2 + 1)", "forward_kl", {}),
-    ("0.5*(var + mu^2 - 1 - log(var))", "forward_kl", {}),
-    ("log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2", "forward_kl", {}),
-    ("log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) - 0.5", "forward_kl", {}),
-    ("0.5*(log_var_p - log_var + (exp(log_var) + (mu - mu_p)**2)/exp(log_var_p) - 1)", "forward_kl", {}),
-    ("0.5*log(var_p/var) + (var + (mu - mu_p)**2)/(2*var_p) - 0.5", "forward_kl", {}),
-    ("-0.5*(log(sigma) - sigma - mu**2 + 1)", "forward_kl", {"sigma": "var"}),
-    ("-0.5*(1 + sigma - mu**2 - exp(sigma))", "forward_kl", {"sigma": "log_var"}),
-    ("0.5*(var**2 + mu**2 - 1) - log(var)", "forward_kl", {"var": "sigma"}),
-    ("log(sigma) + (1 + mu**2)/(2*sigma**2) - 0.5", "reverse_kl", {}),
-    ("log(sigma/sigma_p) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5", "reverse_kl", {}),
-    ("0.5*(1 + log_var - mu**2 - exp(log_var))", "negative_forward_kl", {}),
-    ("-(log(sigma) + (1 + mu**2)/(2*sigma**2) - 1/2)", "negative_reverse_kl", {}),
-    ("0.5*(sigma**2 - 1 - log(sigma**2))", "forward_kl", {}),  # written for mu = 0
+    ("-0.5*(1 + log_var - mu**2 - exp(log_var))", "kl_qp", {}),
+    ("0.5*(mu**2 + exp(log_var) - log_var - 1)", "kl_qp", {}),
+    ("-0.5*(2*log(sigma) - sigma**2 - mu**2 + 1)", "kl_qp", {}),
+    ("0.5*(var + mu^2 - 1 - log(var))", "kl_qp", {}),
+    ("log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2", "kl_qp", {}),
+    ("log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) - 0.5", "kl_qp", {}),
+    ("0.5*(log_var_p - log_var + (exp(log_var) + (mu - mu_p)**2)/exp(log_var_p) - 1)", "kl_qp", {}),
+    ("0.5*log(var_p/var) + (var + (mu - mu_p)**2)/(2*var_p) - 0.5", "kl_qp", {}),
+    ("-0.5*(log(sigma) - sigma - mu**2 + 1)", "kl_qp", {"sigma": "var"}),
+    ("-0.5*(1 + sigma - mu**2 - exp(sigma))", "kl_qp", {"sigma": "log_var"}),
+    ("0.5*(var**2 + mu**2 - 1) - log(var)", "kl_qp", {"var": "sigma"}),
+    ("log(sigma) + (1 + mu**2)/(2*sigma**2) - 0.5", "kl_pq", {}),
+    ("log(sigma/sigma_p) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5", "kl_pq", {}),
+    ("0.5*(1 + log_var - mu**2 - exp(log_var))", "neg_kl_qp", {}),
+    ("-(log(sigma) + (1 + mu**2)/(2*sigma**2) - 1/2)", "neg_kl_pq", {}),
+    ("0.5*(sigma**2 - 1 - log(sigma**2))", "kl_qp", {}),  # written for mu = 0
 ]
 
 
@@ -54,7 +54,7 @@ def test_verdicts(formula, verdict, reinterp):
     assert result.verdict == verdict
     assert result.reinterpretation == reinterp
     assert result.counterexample is None
-    assert result.correct == (verdict == "forward_kl" and not reinterp)
+    assert result.correct == (verdict == "kl_qp" and not reinterp)
 
 
 @pytest.mark.parametrize("formula", WRONG)
@@ -64,15 +64,15 @@ def test_wrong_formulas_get_a_true_counterexample(formula):
     ce = result.counterexample
     d = ce["distributions"]
     true_kl = float(kl_normal(d["mu"], d["sigma"], d.get("mu_p", 0.0), d.get("sigma_p", 1.0)))
-    assert ce["forward_kl"] == pytest.approx(true_kl, rel=1e-12)
+    assert ce["kl_qp"] == pytest.approx(true_kl, rel=1e-12)
     value = complex(result.formula.subs({SYMBOLS[k]: v for k, v in ce["point"].items()}).evalf())
     assert value == pytest.approx(ce["formula"], rel=1e-9)
-    assert abs(ce["formula"] - ce["forward_kl"]) > 1e-6
+    assert abs(ce["formula"] - ce["kl_qp"]) > 1e-6
 
 
 def test_sympy_input_is_accepted():
     mu, lv = SYMBOLS["mu"], SYMBOLS["log_var"]
-    assert check_formula(-(1 + lv - mu**2 - sp.exp(lv)) / 2).verdict == "forward_kl"
+    assert check_formula(-(1 + lv - mu**2 - sp.exp(lv)) / 2).verdict == "kl_qp"
     with pytest.raises(ValueError, match="unknown name"):
         check_formula(sp.Symbol("z") + mu)
 
