@@ -8,6 +8,8 @@ log(sigma^2) = 2 log(sigma) but never log(mu^2) = 2 log(mu).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import sympy as sp
 
@@ -34,6 +36,26 @@ mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)
 mu1, mu2 = sp.symbols("mu_1 mu_2", real=True)
 sigma1, sigma2 = sp.symbols("sigma_1 sigma_2", positive=True)
+
+
+def _as_expr(value) -> sp.Basic:
+    """A sympy object from ``value``.  A string is read by kltools' own parser, never evaluated.
+
+    Strings may use the symbols above and those of :data:`kltools.formulas.SYMBOLS`,
+    numbers, ``+ - * / **`` (or ``^``), ``exp``, ``log``, ``log10``, ``sqrt`` and ``pi``.
+    Passing a string to sympy itself would run it through ``eval``.
+    """
+    if isinstance(value, str):
+        from ._parse import parse_expression
+        from .formulas import SYMBOLS
+
+        table = {s.name: s for s in (x, mu, sigma, mu1, mu2, sigma1, sigma2)}
+        return parse_expression(value, {**SYMBOLS, **table})
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return sp.sympify(value, strict=True)
+    raise ValueError(f"expected a sympy expression, a number or a string, got {type(value).__name__}")
 
 
 def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
@@ -64,7 +86,7 @@ def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     >>> normal_pdf(x, mu, sigma)
     sqrt(2)*exp(-(-mu + x)**2/(2*sigma**2))/(2*sqrt(pi)*sigma)
     """
-    std = sp.sympify(std)
+    var, mean, std = _as_expr(var), _as_expr(mean), _as_expr(std)
     if std.is_positive is False:
         raise ValueError(f"std must be positive, got {std}")
     return sp.exp(-((var - mean) ** 2) / (2 * std**2)) / (sp.sqrt(2 * sp.pi) * std)
@@ -98,6 +120,7 @@ def entropy_integral(q: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     >>> entropy_integral(normal_pdf(x, mu, sigma))
     log(sigma) + log(2)/2 + 1/2 + log(pi)/2
     """
+    q, var = _as_expr(q), _as_expr(var)
     return sp.simplify(-_expectation_of_log(q, q, var))
 
 
@@ -124,6 +147,7 @@ def cross_entropy_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Exp
     >>> cross_entropy_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
     mu**2/2 + sigma**2/2 + log(2*pi)/2
     """
+    q, p, var = _as_expr(q), _as_expr(p), _as_expr(var)
     return canonical(-_expectation_of_log(q, p, var))
 
 
@@ -151,6 +175,7 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     >>> kl_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
     mu**2/2 + sigma**2/2 - log(sigma) - 1/2
     """
+    q, p, var = _as_expr(q), _as_expr(p), _as_expr(var)
     log_ratio = sp.expand(sp.expand_log(sp.log(q)) - sp.expand_log(sp.log(p)))
     return canonical(sp.integrate(sp.expand(q * log_ratio), (var, -sp.oo, sp.oo)))
 
@@ -170,12 +195,18 @@ def canonical(expr: sp.Expr) -> sp.Expr:
 
     Parameters
     ----------
-    expr : sympy.Expr
+    expr : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser, never evaluated.
 
     Returns
     -------
     sympy.Expr
         An expression equal to ``expr`` for all admissible symbol values.
+
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
 
     Examples
     --------
@@ -184,7 +215,7 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     >>> canonical(sp.log(sigma2) - sp.log(sigma1) + (mu1**2 - 2*mu1*mu2 + mu2**2) / (2 * sigma2**2))
     log(sigma_2/sigma_1) + (mu_1 - mu_2)**2/(2*sigma_2**2)
     """
-    expanded = sp.expand(sp.expand_log(sp.sympify(expr)))
+    expanded = sp.expand(sp.expand_log(_as_expr(expr)))
     logs, rest, consts = [], [], []
     for term in sp.Add.make_args(expanded):
         if term.has(sp.log):
@@ -239,6 +270,7 @@ def half_log_form(expr: sp.Expr) -> sp.Expr:
     >>> half_log_form(sp.log(sigma) + sp.log(2 * sp.pi) / 2 + sp.Rational(1, 2))
     log(2*E*pi*sigma**2)/2
     """
+    expr = _as_expr(expr)
     return sp.log(sp.simplify(sp.powsimp(sp.exp(sp.expand(2 * expr))))) / 2
 
 
@@ -277,6 +309,9 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
     Parameters
     ----------
     a, b : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser (names such as
+        ``mu``, ``sigma_1``, ``log_var``; ``exp``, ``log``, ``sqrt``), never
+        evaluated; anything else raises ValueError.
     seed : int
         Seed for the (deterministic) choice of points.
 
@@ -286,6 +321,11 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
         ``{"point": {symbol: value}, "a": value_a, "b": value_b}`` for the first
         disagreeing point, or ``None``.
 
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
+
     Examples
     --------
     >>> import sympy as sp
@@ -294,7 +334,7 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
     >>> counterexample(sp.log(t**2), 2 * sp.log(t)) is not None
     True
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _as_expr(a), _as_expr(b)
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(seed)
     for _ in range(_N_POINTS):
@@ -330,10 +370,17 @@ def equivalent(a, b) -> bool:
     Parameters
     ----------
     a, b : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser, never evaluated
+        (see :func:`counterexample`).
 
     Returns
     -------
     bool
+
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
 
     Examples
     --------
@@ -345,7 +392,7 @@ def equivalent(a, b) -> bool:
     >>> equivalent(sp.log(t**2), 2 * sp.log(t))
     False
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _as_expr(a), _as_expr(b)
     if sp.simplify(sp.expand_log(a - b)) == 0:
         return True  # proved under the symbols' assumptions
     return counterexample(a, b) is None
