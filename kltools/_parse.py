@@ -220,7 +220,7 @@ def literal_value(text: str) -> Fraction:
     if not match:
         _fail(f"number {text!r} is not a plain decimal literal")
     mantissa, exponent = match.group(1), match.group(2)
-    digits = len(mantissa.replace(".", "").lstrip("0"))
+    digits = len(mantissa.replace(".", ""))
     if digits > MAX_LITERAL_DIGITS:
         _fail(f"number {text[:20]}... has more than {MAX_LITERAL_DIGITS} digits")
     if exponent and (len(exponent) > 6 or abs(int(exponent[1:])) > MAX_LITERAL_EXPONENT):
@@ -249,6 +249,26 @@ def constant_value(tree) -> Fraction:
             _fail("a number in an exponent is too large")
         return base**n
     _fail("an exponent must be a rational number (no names, functions or roots)")
+
+
+def constant_bits(tree) -> int | None:
+    """An upper bound on the bits of a constant tree's numerator and denominator; None if not constant."""
+    op = tree[0]
+    if op == "num":
+        return max(tree[1].numerator.bit_length(), tree[1].denominator.bit_length(), 1)
+    if op == "pi":
+        return 2
+    if op in ("add", "mul"):
+        parts = [constant_bits(t) for t in tree[1]]
+        if None in parts:
+            return None
+        return (max(parts) + len(parts)) if op == "add" else sum(parts)
+    if op == "pow":
+        inner = constant_bits(tree[1])
+        return None if inner is None else inner * max(1, abs(tree[2].numerator))
+    if op in ("exp", "log", "log10"):
+        return None if constant_bits(tree[1]) is None else 2
+    return None
 
 
 def negate(tree) -> tuple:
@@ -324,7 +344,11 @@ class _Converter:
         return value
 
     def power(self, base: tuple, exponent_node) -> tuple:
-        return ("pow", base, self.exponent(exponent_node))
+        exponent = self.exponent(exponent_node)
+        bits = constant_bits(base)
+        if bits is not None and bits * abs(exponent) > MAX_CONSTANT_BITS:
+            _fail(f"a number in the formula is too large (more than {MAX_CONSTANT_BITS} bits)")
+        return ("pow", base, exponent)
 
     def dotted(self, node) -> str | None:
         parts = []
@@ -349,6 +373,10 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             _fail("*args and **kwargs are not allowed in a formula")
         if receiver is not None:
+            dotted = self.dotted(receiver)
+            if dotted and node.args and name in ("exp", "log", "log10", "sqrt", "square"):
+                _fail(f"function {dotted + '.' + name!r} is not allowed; library prefixes: "
+                      + ", ".join(p + "." for p in LIBRARY_PREFIXES))
             if not self.code or name not in METHODS:
                 _fail(f"method .{name}() is not allowed; methods: {', '.join('.' + m + '()' for m in METHODS)}")
             return self.apply(name, [receiver] + list(node.args), node.keywords)
@@ -437,8 +465,8 @@ def to_sympy(tree, value_of) -> sp.Expr:
         return sp.exp(to_sympy(tree[1], value_of))
     if op == "log":
         return sp.log(to_sympy(tree[1], value_of))
-    if op == "log10":
-        return sp.log(to_sympy(tree[1], value_of), 10)
+    if op == "log10":  # not sp.log(x, 10): unevaluated, sympy would later read that as ln(x)
+        return sp.Mul(sp.log(to_sympy(tree[1], value_of)), sp.Pow(sp.log(10), -1))
     _fail(f"{tree[1]}() is not allowed here")
 
 
