@@ -308,7 +308,8 @@ def _expansion_work(expr, cap: int = 10**6) -> int:
 
 
 def _tame(tree) -> bool:
-    """No log or root inside another's argument, arguments of at most 40 nodes, powers of sums at most 4."""
+    """No log or root inside another's argument, arguments of at most 40 nodes, powers of sums at
+    most 4, and numbers inside exp() at most 1000 (sympy rewrites exp(c log x) as x**c)."""
     def size(node):
         return 1 + (sum(size(t) for t in node[1]) if node[0] in ("add", "mul")
                     else size(node[1]) if node[0] in ("pow", "exp", "log", "log10") else 0)
@@ -323,6 +324,13 @@ def _tame(tree) -> bool:
             return all(inner_ok(t) for t in node[1])
         return op not in ("pow", "exp") or inner_ok(node[1])
 
+    def modest(node):  # inside an exp
+        if node[0] == "num":
+            return abs(node[1]) <= 1000 and node[1].denominator <= 1000
+        if node[0] in ("add", "mul"):
+            return all(modest(t) for t in node[1])
+        return node[0] not in ("pow", "exp", "log", "log10") or modest(node[1])
+
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -330,6 +338,8 @@ def _tame(tree) -> bool:
         if op in ("log", "log10") or (op == "pow" and node[2].denominator > 1):
             if size(node[1]) > 40 or not inner_ok(node[1]):
                 return False
+        if op == "exp" and not modest(node[1]):
+            return False
         if op in ("add", "mul"):
             stack.extend(node[1])
         elif op in ("pow", "exp", "log", "log10"):
@@ -401,6 +411,10 @@ class _Floats:
     def imag(self, v):
         return v.imag
 
+    @staticmethod
+    def is_complex(v):
+        return isinstance(v, complex)
+
 
 class _Mp:
     """mpmath at a fixed precision, in a private context; errors in units of 2^-prec."""
@@ -445,6 +459,9 @@ class _Mp:
     def imag(self, v):
         return self.ctx.im(v)
 
+    def is_complex(self, v):
+        return isinstance(v, self.ctx.mpc)
+
 
 _FLOATS = _Floats()
 
@@ -455,9 +472,12 @@ def _small(B, err: float, mag: float, fraction: float) -> bool:
 
 
 def _near_cut(B, x, err: float) -> bool:
-    """x is complex, left of zero and within its error of the negative real axis (log's branch cut)."""
+    """x is a complex number left of zero whose imaginary part's sign is uncertain, so log's
+    branch (+i pi or -i pi) is too.  A real number (float, mpf) has an exact zero imaginary part."""
+    if not B.is_complex(x) or B.real(x) >= 0:
+        return False
     im = B.imag(x)
-    return im != 0 and B.real(x) < 0 and not _small(B, err, B.low(im), 0.5)
+    return im == 0 or not _small(B, err, B.low(im), 0.5)
 
 
 def _ok(B, value, err: float):
@@ -569,7 +589,7 @@ _SCATTER = tuple(
      10 ** (-6 + 12 * ((k * 0.7548777) % 1)), 10 ** (-6 + 12 * ((k * 0.5698403) % 1)))
     for k in range(1, 101))
 _MAX_EXPANSION = 2000  # terms; larger proofs are not attempted (bounded time)
-_DEADLINE = 1.5  # seconds of CPU time before giving up, inside TIME_LIMIT
+_DEADLINE = 1.2  # seconds of CPU time before giving up, inside TIME_LIMIT
 _MAX_READINGS = 64  # the literal reading, then one name changed, then one per distribution
 _QUICK = 6  # grid points checked before a proof is attempted
 
@@ -751,6 +771,7 @@ class _Problem:
                 dist, quantity = self.roles[name]
 
                 def along(t, name=name, argument=argument):
+                    self.check_time()
                     value = _quick_value(argument, {**literal, name: t})
                     return None if value is None else value.real
 
@@ -795,16 +816,18 @@ def _zeros(f, grid) -> list:
     samples = [(t, f(t)) for t in grid]
     samples = [(t, v) for t, v in samples if v is not None and math.isfinite(v)]
     roots = []
-    for (t0, v0), (t1, v1) in zip(samples, samples[1:]):
-        if v0 * v1 < 0 or v0 == 0:
-            roots.append(_bisect(f, t0, t1, v0) if v0 else t0)
-    for (t0, v0), (t1, v1), (t2, v2) in zip(samples, samples[1:], samples[2:]):
-        if abs(v1) <= min(abs(v0), abs(v2)) and v1 != 0:  # a dip that may touch zero: (t - 5)^2
-            t = _narrow(f, t0, t2)
-            low = None if t is None else f(t)
-            if low is not None and abs(low) <= 1e-6 * max(abs(v0), abs(v2)):
-                roots.append(t)
-    return sorted(r for r in roots if r is not None)[:12]
+    changes = [(t0, t1, v0) for (t0, v0), (t1, v1) in zip(samples, samples[1:]) if v0 * v1 < 0 or v0 == 0]
+    for t0, t1, v0 in changes[:8]:
+        roots.append(_bisect(f, t0, t1, v0) if v0 else t0)
+    dips = [(abs(v1) / max(abs(v0), abs(v2)), t0, t2, max(abs(v0), abs(v2)))  # may touch zero: (t - 5)^2
+            for (t0, v0), (t1, v1), (t2, v2) in zip(samples, samples[1:], samples[2:])
+            if v1 != 0 and abs(v1) <= min(abs(v0), abs(v2))]
+    for _, t0, t2, height in sorted(dips)[:4]:
+        t = _narrow(f, t0, t2)
+        low = None if t is None else f(t)
+        if low is not None and abs(low) <= 1e-6 * height:
+            roots.append(t)
+    return sorted(r for r in roots if r is not None)
 
 
 def _bisect(f, a, b, fa):
@@ -1038,19 +1061,23 @@ def check_formula(formula, names=None) -> FormulaCheck:
     backend, grid, critical, undecided = _Mp(problem.dps), problem.grid(), None, False
     for reading, verdicts in survivors:
         refuted, seen = problem.refuted(backend, reading, verdicts, grid[:_QUICK])
-        for verdict in (v for v in verdicts if v not in refuted):
+        left, rest_checked = [v for v in verdicts if v not in refuted], False
+        if left and not seen:  # no value yet: look at the whole grid before trying a proof
+            more, seen = problem.refuted(backend, reading, left, grid[_QUICK:])
+            left, rest_checked = [v for v in left if v not in more], True
+        if not left or not seen:
+            continue  # each verdict differs somewhere, or the formula so read has no value on the grid
+        for verdict in left:
             if problem.proved(reading, verdict):
                 reinterpretation = {name: reading[name] for name in problem.roles if name in reading}
                 return FormulaCheck(formula, problem.expression, verdict, reinterpretation, problem.reduction,
                                     None, problem.assumed, dict(problem.names))
-        left = [v for v in verdicts if v not in refuted]
-        more, seen_grid = problem.refuted(backend, reading, left, grid[_QUICK:]) if left else (set(), 0)
-        left = [v for v in left if v not in more]
-        if not left or seen + seen_grid == 0:
-            continue  # each verdict differs somewhere, or the formula so read has no value anywhere
-        critical = problem.critical_points() if critical is None else critical
-        # Unproved and never seen to differ: undecided.
-        undecided = undecided or len(problem.refuted(backend, reading, left, critical)[0]) < len(left)
+        if not rest_checked:
+            more = problem.refuted(backend, reading, left, grid[_QUICK:])[0]
+            left = [v for v in left if v not in more]
+        if left:  # unproved and not yet seen to differ
+            critical = problem.critical_points() if critical is None else critical
+            undecided = undecided or len(problem.refuted(backend, reading, left, critical)[0]) < len(left)
     if undecided:
         _parse._fail("the checker could neither prove this formula equal to a KL nor find a point where "
                      "they differ; simplify it and try again")

@@ -81,6 +81,18 @@ CRASHES = [  # each raised OverflowError, MemoryError, RecursionError or TypeErr
     "0**-1 + mu",
     sp.Integer(10) ** 10**6,
     sp.exp(sp.exp(sp.exp(sp.exp(SYMBOLS["mu"])))) ** 0,
+    # found by fuzzing: sympy took minutes to build, or the point search to run
+    "((log10((sigma / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + log_var_p))**16)))**-2)**0.5",
+    "torch.exp((1e40 * ((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + 1e-30)))",
+    "(1e-8 / (-0.5*(1 + logvar - mu**2 - exp(logvar)) + ((exp((z_log_sigma / 1e-30)) + log((var + var))))**-1))",
+    "np.log((((log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2) + 1))**16)",
+    "((((2**16)**16)**16)**16)*mu",
+    "((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2)"
+    " + (((z_log_sigma)**3 / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + log_sigma) * 0)) - 2))",
+    "np.log((log(((log(mu) + np.log(log_sigma)) - (np.log(-1) + (1e40 / 3))))"
+    " * (((var_p.exp() - (7.5 / logvar)) * (exp(sigma) * log_var_p)))**1.5))",  # log's branch cut
+    "sqrt((log_var * ((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2)"
+    " + exp((log10(1e-30) / exp(std))))))",  # log10 kept exact in the unevaluated expression
     "x" * 999,
     "mu" * 600,
     "\x00mu",
