@@ -132,6 +132,17 @@ def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
     return err
 
 
+def _check_lambdify_safe(expr, symbols) -> None:
+    """lambdify pastes names into generated code and runs it: allow only sympy objects with plain names."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(expr, sp.Expr) or not all(isinstance(s, sp.Symbol) for s in symbols):
+        raise ValueError("expr must be a sympy expression and symbols sympy Symbols; strings are not evaluated")
+    names = [s.name for s in expr.free_symbols | set(symbols)]
+    if expr.atoms(AppliedUndef) or not all(n.isidentifier() for n in names):
+        raise ValueError("expr may contain only sympy's own functions and symbols with identifier names")
+
+
 def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> list:
     """Evaluate a sympy expression at each point with mpmath at 50 significant digits.
 
@@ -148,6 +159,13 @@ def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> lis
     -------
     list of mpmath.mpf
 
+    Raises
+    ------
+    ValueError
+        If ``expr`` is not a sympy expression (a string is never evaluated),
+        or holds an undefined function or a symbol whose name is not an
+        identifier.
+
     Examples
     --------
     >>> import sympy as sp
@@ -156,6 +174,7 @@ def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> lis
     >>> [float(v) for v in reference_values(sp.log(s), [s], [[1.0], [2.0]])]
     [0.0, 0.6931471805599453]
     """
+    _check_lambdify_safe(expr, symbols)
     f = sp.lambdify(list(symbols), expr, modules="mpmath")
     with mp.workdps(DIGITS):
         return [+f(*(mp.mpf(float(v)) for v in point)) for point in np.atleast_2d(points)]

@@ -51,6 +51,29 @@ mu1, mu2 = sp.symbols("mu_1 mu_2", real=True)
 sigma1, sigma2 = sp.symbols("sigma_1 sigma_2", positive=True)
 
 
+def _as_expr(value) -> sp.Basic:
+    """A sympy object from ``value``.  A string is read by kltools' own parser, never evaluated.
+
+    Strings may use the symbols above and those of :data:`kltools.formulas.SYMBOLS`,
+    numbers, ``+ - * / **`` (or ``^``), ``exp``, ``log``, ``log10``, ``sqrt`` and ``pi``.
+    Passing a string to sympy itself would run it through ``eval``.
+    """
+    if isinstance(value, str):
+        from ._parse import parse_expression
+        from .formulas import SYMBOLS
+
+        table = {s.name: s for s in (x, mu, sigma, mu1, mu2, sigma1, sigma2)}
+        return parse_expression(value, {**SYMBOLS, **table})
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a sympy expression, a number or a string, got bool")
+    try:  # strict: only types with a defined conversion (numbers, numpy scalars, matrices)
+        return sp.sympify(value, strict=True)
+    except sp.SympifyError:
+        raise ValueError(f"expected a sympy expression, a number or a string, got {type(value).__name__}") from None
+
+
 def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     r"""The density of N(mean, std^2) at ``var``, as a sympy expression.
 
@@ -79,7 +102,7 @@ def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     >>> normal_pdf(x, mu, sigma)
     sqrt(2)*exp(-(-mu + x)**2/(2*sigma**2))/(2*sqrt(pi)*sigma)
     """
-    std = sp.sympify(std)
+    var, mean, std = _as_expr(var), _as_expr(mean), _as_expr(std)
     if std.is_positive is False:
         raise ValueError(f"std must be positive, got {std}")
     return sp.exp(-((var - mean) ** 2) / (2 * std**2)) / (sp.sqrt(2 * sp.pi) * std)
@@ -166,6 +189,7 @@ def entropy_integral(q: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     >>> entropy_integral(normal_pdf(x, mu, sigma))
     log(sigma) + log(2)/2 + 1/2 + log(pi)/2
     """
+    q, var = _as_expr(q), _as_expr(var)
     return sp.simplify(-_expectation_of_log(q, q, var))
 
 
@@ -192,6 +216,7 @@ def cross_entropy_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Exp
     >>> cross_entropy_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
     mu**2/2 + sigma**2/2 + log(2*pi)/2
     """
+    q, p, var = _as_expr(q), _as_expr(p), _as_expr(var)
     return canonical(-_expectation_of_log(q, p, var))
 
 
@@ -219,6 +244,7 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     >>> kl_integral(normal_pdf(x, mu, sigma), normal_pdf(x, 0, 1))
     mu**2/2 + sigma**2/2 - log(sigma) - 1/2
     """
+    q, p, var = _as_expr(q), _as_expr(p), _as_expr(var)
     log_ratio = sp.expand(sp.expand_log(sp.log(q)) - sp.expand_log(sp.log(p)))
     return canonical(_weighted_integral(q, log_ratio, var))
 
@@ -238,12 +264,18 @@ def canonical(expr: sp.Expr) -> sp.Expr:
 
     Parameters
     ----------
-    expr : sympy.Expr
+    expr : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser, never evaluated.
 
     Returns
     -------
     sympy.Expr
         An expression equal to ``expr`` for all admissible symbol values.
+
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
 
     Examples
     --------
@@ -252,7 +284,7 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     >>> canonical(sp.log(sigma2) - sp.log(sigma1) + (mu1**2 - 2*mu1*mu2 + mu2**2) / (2 * sigma2**2))
     log(sigma_2/sigma_1) + (mu_1 - mu_2)**2/(2*sigma_2**2)
     """
-    expanded = sp.expand(sp.expand_log(sp.sympify(expr)))
+    expanded = sp.expand(sp.expand_log(_as_expr(expr)))
     logs, rest, consts = [], [], []
     for term in sp.Add.make_args(expanded):
         if term.has(sp.log):
@@ -307,6 +339,7 @@ def half_log_form(expr: sp.Expr) -> sp.Expr:
     >>> half_log_form(sp.log(sigma) + sp.log(2 * sp.pi) / 2 + sp.Rational(1, 2))
     log(2*E*pi*sigma**2)/2
     """
+    expr = _as_expr(expr)
     return sp.log(sp.simplify(sp.powsimp(sp.exp(sp.expand(2 * expr))))) / 2
 
 
@@ -345,6 +378,9 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
     Parameters
     ----------
     a, b : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser (names such as
+        ``mu``, ``sigma_1``, ``log_var``; ``exp``, ``log``, ``sqrt``), never
+        evaluated; anything else raises ValueError.
     seed : int
         Seed for the (deterministic) choice of points.
 
@@ -354,6 +390,11 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
         ``{"point": {symbol: value}, "a": value_a, "b": value_b}`` for the first
         disagreeing point, or ``None``.
 
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
+
     Examples
     --------
     >>> import sympy as sp
@@ -362,7 +403,7 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
     >>> counterexample(sp.log(t**2), 2 * sp.log(t)) is not None
     True
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _as_expr(a), _as_expr(b)
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(seed)
     for _ in range(_N_POINTS):
@@ -398,10 +439,17 @@ def equivalent(a, b) -> bool:
     Parameters
     ----------
     a, b : sympy.Expr or str
+        A string is read by kltools' own whitelisting parser, never evaluated
+        (see :func:`counterexample`).
 
     Returns
     -------
     bool
+
+    Raises
+    ------
+    ValueError
+        If a string is not a formula in the allowed names and functions.
 
     Examples
     --------
@@ -413,7 +461,7 @@ def equivalent(a, b) -> bool:
     >>> equivalent(sp.log(t**2), 2 * sp.log(t))
     False
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _as_expr(a), _as_expr(b)
     if sp.simplify(sp.expand_log(a - b)) == 0:
         return True  # proved under the symbols' assumptions
     return counterexample(a, b) is None
@@ -449,7 +497,7 @@ def add(*terms) -> sp.Expr:
     >>> print(latex(add(sp.log(sigma), sp.Rational(1, 2))))
     \log{\left(\sigma \right)} + \frac{1}{2}
     """
-    return sp.Add(*(sp.sympify(t) for t in terms), evaluate=False)
+    return sp.Add(*(_as_expr(t) for t in terms), evaluate=False)
 
 
 def mul(*factors) -> sp.Expr:
@@ -471,7 +519,7 @@ def mul(*factors) -> sp.Expr:
     >>> print(latex(mul(2, mu1 - mu2)))
     2 \left(\mu_{1} - \mu_{2}\right)
     """
-    return sp.Mul(*(sp.sympify(f) for f in factors), evaluate=False)
+    return sp.Mul(*(_as_expr(f) for f in factors), evaluate=False)
 
 
 def frac(numerator, denominator) -> sp.Expr:
@@ -494,8 +542,8 @@ def frac(numerator, denominator) -> sp.Expr:
     >>> print(latex(frac(1, sigma)))
     \frac{1}{\sigma}
     """
-    numerator = sp.sympify(numerator)
-    reciprocal = sp.Pow(sp.sympify(denominator), -1, evaluate=False)
+    numerator = _as_expr(numerator)
+    reciprocal = sp.Pow(_as_expr(denominator), -1, evaluate=False)
     if numerator == 1:  # sympy would print Mul(1, 1/x) as "1 \frac{1}{x}"
         return reciprocal
     return sp.Mul(numerator, reciprocal, evaluate=False)
@@ -562,7 +610,7 @@ class Expectation(sp.Expr):
 
     def __new__(cls, f, var, mean, std, name: str = "q"):
         label = name if isinstance(name, sp.Basic) else sp.Symbol(str(name))
-        return sp.Expr.__new__(cls, sp.sympify(f), var, sp.sympify(mean), sp.sympify(std), label)
+        return sp.Expr.__new__(cls, _as_expr(f), var, _as_expr(mean), _as_expr(std), label)
 
     @property
     def function(self) -> sp.Expr:
@@ -587,7 +635,7 @@ class Expectation(sp.Expr):
 
 
 def _evaluate(expr) -> sp.Expr:
-    return sp.sympify(expr).doit()
+    return _as_expr(expr).doit()
 
 
 class Derivation:
@@ -641,7 +689,7 @@ class Derivation:
     def __init__(self, lhs, first, note: str = "", *, evaluate=None):
         self.lhs = lhs
         self._evaluate = evaluate or _evaluate
-        self.steps: list[tuple[sp.Expr, str]] = [(sp.sympify(first), note)]
+        self.steps: list[tuple[sp.Expr, str]] = [(_as_expr(first), note)]
         self._values: list[sp.Expr] = [self._evaluate(first)]
 
     def step(self, expr, note: str = "") -> "Derivation":
@@ -652,7 +700,7 @@ class Derivation:
                 f"step {len(self.steps) + 1} is not equal to step {len(self.steps)}: "
                 f"{latex(expr)} vs {latex(self.steps[-1][0])}"
             )
-        self.steps.append((sp.sympify(expr), note))
+        self.steps.append((_as_expr(expr), note))
         self._values.append(value)
         return self
 
@@ -758,7 +806,7 @@ def substituting(definitions, then=None):
         return expr.replace(lambda e: isinstance(e, Expectation), rebuild).subs(old, new)
 
     def evaluate(expr) -> sp.Expr:
-        expr = sp.sympify(expr)
+        expr = _as_expr(expr)
         for old, new in pairs:
             expr = substitute(expr, old, new)
         value = expr.doit()
@@ -796,7 +844,7 @@ def integral_under(f, var: sp.Symbol, mean, std) -> sp.Expr:
     sigma**2
     """
     z = sp.Dummy("z", real=True)
-    integrand = sp.expand(sp.expand_log(sp.sympify(f).subs(var, mean + std * z)))
+    integrand = sp.expand(sp.expand_log(_as_expr(f).subs(var, mean + std * z)))
     density = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
     return canonical(sp.integrate(sp.expand(density * integrand), (z, -sp.oo, sp.oo)))
 
@@ -830,7 +878,7 @@ class Equations:
         for row in rows:
             lhs, rhs, note = (*row, "") if len(row) == 2 else row
             rhs = tuple(rhs) if isinstance(rhs, (tuple, list)) else (rhs,)
-            self.rows.append((lhs, tuple(sp.sympify(r) for r in rhs), note))
+            self.rows.append((lhs, tuple(_as_expr(r) for r in rhs), note))
 
     def latex(self) -> str:
         """The block as LaTeX: one row per equation, its note beside it."""
@@ -957,7 +1005,7 @@ class _Prefactor(sp.Expr):
     is_commutative = True
 
     def __new__(cls, c, expr, brackets):
-        return sp.Expr.__new__(cls, sp.sympify(c), sp.sympify(expr), sp.Symbol(str(brackets)))
+        return sp.Expr.__new__(cls, _as_expr(c), _as_expr(expr), sp.Symbol(str(brackets)))
 
     def doit(self, **hints):
         c, expr, _ = self.args
@@ -1003,7 +1051,7 @@ def prefactor(c, expr, brackets: str | None = None) -> sp.Expr:
     >>> print(latex(prefactor(sp.Rational(1, 2), sp.log(v**2))))
     \frac{1}{2} \log{\left(v^{2} \right)}
     """
-    expr = sp.sympify(expr)
+    expr = _as_expr(expr)
     if brackets is None:
         brackets = "()" if isinstance(expr, sp.Add) else ""
     return _Prefactor(c, expr, brackets)
@@ -1075,7 +1123,7 @@ def det(m) -> sp.Expr:
     >>> det(sp.ImmutableMatrix([[2, 1], [1, 2]])).doit()
     3
     """
-    return _Det(m)
+    return _Det(_as_expr(m))
 
 
 class _LogDet(sp.Expr):
@@ -1294,7 +1342,7 @@ class VectorExpectation(sp.Expr):
     is_commutative = True
 
     def __new__(cls, f, var, mean, factor, name="q"):
-        return sp.Expr.__new__(cls, sp.sympify(f), var, mean, factor, _name(name))
+        return sp.Expr.__new__(cls, _as_expr(f), var, mean, factor, _name(name))
 
     def doit(self, **hints):
         f, var, mean, factor, _ = self.args
@@ -1451,7 +1499,7 @@ def explicit_evaluator(matrices: dict, scalars: dict | None = None):
     scalars = dict(scalars or {})
 
     def evaluate(expr):
-        expr = sp.sympify(expr)
+        expr = _as_expr(expr)
         if scalars:
             expr = expr.subs(scalars)
         expr = expr.replace(lambda e: isinstance(e, sp.MatrixSymbol) and e.name in table, lambda e: table[e.name])
@@ -1557,7 +1605,7 @@ class Factor(sp.Expr):
     is_positive = True
 
     def __new__(cls, name, index, var):
-        return sp.Expr.__new__(cls, _name(name), sp.sympify(index), sp.sympify(var))
+        return sp.Expr.__new__(cls, _name(name), _as_expr(index), _as_expr(var))
 
     def _latex(self, printer):
         name, index, var = self.args
@@ -1621,7 +1669,7 @@ class FactorExpectation(sp.Expr):
     is_commutative = True
 
     def __new__(cls, f, under):
-        return sp.Expr.__new__(cls, sp.sympify(f), under)
+        return sp.Expr.__new__(cls, _as_expr(f), under)
 
     def _latex(self, printer):
         return r"\mathbb{E}_{%s}\!\left[%s\right]" % (self.args[1].label(printer), printer._print(self.args[0]))
@@ -1719,7 +1767,7 @@ def factor_evaluator(variables, params: dict, scalars: dict | None = None, base:
         return f
 
     def evaluate(expr):
-        expr = sp.sympify(expr)
+        expr = _as_expr(expr)
         if scalars:
             expr = expr.subs(scalars)
         expr = expr.doit()
@@ -1768,7 +1816,7 @@ def scaled(factor, expr) -> sp.Expr:
     >>> scaled(sp.Rational(1, 2), add(sp.exp(v), -1)).doit()
     exp(v)/2 - 1/2
     """
-    return sp.Mul(sp.UnevaluatedExpr(sp.sympify(factor)), sp.sympify(expr), evaluate=False)
+    return sp.Mul(sp.UnevaluatedExpr(_as_expr(factor)), _as_expr(expr), evaluate=False)
 
 
 def substitute(expr, mapping: dict) -> sp.Expr:
@@ -1803,7 +1851,7 @@ def substitute(expr, mapping: dict) -> sp.Expr:
         f, var, mean, std, name = node.args
         return Expectation(substitute(f, mapping), var, mean, std, name=name.name)
 
-    replaced = sp.sympify(expr).replace(lambda n: isinstance(n, Expectation), inner)
+    replaced = _as_expr(expr).replace(lambda n: isinstance(n, Expectation), inner)
     return replaced.subs(mapping)
 
 
@@ -2011,7 +2059,7 @@ def integral(f, var: sp.Symbol = x) -> sp.Expr:
     >>> print(latex(integral(mul(q, sp.log(q)))))
     \int\limits_{-\infty}^{\infty} q{\left(x \right)} \log{\left(q{\left(x \right)} \right)}\, dx
     """
-    return sp.Integral(sp.sympify(f), (var, -sp.oo, sp.oo))
+    return sp.Integral(_as_expr(f), (_as_expr(var), -sp.oo, sp.oo))
 
 
 def with_densities(densities: dict, var: sp.Symbol = x):
@@ -2056,7 +2104,7 @@ def with_densities(densities: dict, var: sp.Symbol = x):
     >>> d.step(sp.log(2 * sp.pi * sp.E * sigma**2) / 2, "the result").result
     log(2*E*pi*sigma**2)/2
     """
-    densities = {sp.sympify(k): sp.sympify(v) for k, v in densities.items()}
+    densities = {_as_expr(k): _as_expr(v) for k, v in densities.items()}
 
     def expectation(e: Expectation) -> sp.Expr:
         f, e_var, mean, std, name = e.args
@@ -2073,7 +2121,7 @@ def with_densities(densities: dict, var: sp.Symbol = x):
         return _weighted_integral(densities[weight[0]], rest, var)
 
     def evaluate(expr) -> sp.Expr:
-        expr = sp.sympify(expr)
+        expr = _as_expr(expr)
         expr = expr.replace(lambda e: isinstance(e, Expectation), expectation)
         expr = expr.replace(lambda e: isinstance(e, sp.Integral), integrate)
         return expr.subs(densities).doit()
@@ -2125,7 +2173,7 @@ def termwise(definitions: dict | None = None):
     definitions = dict(definitions or {})
 
     def evaluate(expr) -> sp.Expr:
-        expr = sp.sympify(expr).subs(definitions)
+        expr = _as_expr(expr).subs(definitions)
         ranges = {tuple(tuple(lim) for lim in node.limits) for node in expr.atoms(sp.Sum, sp.Integral)}
         if len(ranges) > 1:
             raise ValueError(f"termwise: the sums or integrals do not share their limits: {sorted(map(str, ranges))}")

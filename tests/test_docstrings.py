@@ -8,7 +8,7 @@ import pytest
 
 import kltools
 
-MODULES = ["kltools.closed_forms", "kltools.numeric", "kltools.symbolic", "kltools.accuracy"]
+MODULES = ["kltools.closed_forms", "kltools.numeric", "kltools.symbolic", "kltools.accuracy", "kltools.formulas"]
 SECTIONS = ["Parameters", "Returns", "Examples"]
 
 

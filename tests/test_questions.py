@@ -100,4 +100,4 @@ def test_reprs_are_deterministic_plain_text():
     assert first.startswith("h(t) = ") and equivalent(sp.sympify(first[7:], locals={"t": t}), t - 1 - sp.log(t))
     assert second == "h(1) = 0 = 0"
     d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(sigma**2, "moments")
-    assert " at 0x" not in repr(d) and repr(d).splitlines()[1].strip() == "= sigma**2"
+    assert " at 0x" not in repr(d) and repr(d).splitlines()[1].strip() == "= sigma^2"
