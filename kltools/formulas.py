@@ -1020,7 +1020,7 @@ def check_formula(formula, names=None) -> FormulaCheck:
       with a KL at every point but cannot be proved raises ValueError.
 
     A reading under which the formula has no finite value at any of the
-    grid's points is not a match (a KL is finite everywhere).  The checker stops with a ValueError after 1.5 s of CPU
+    grid's points is not a match (a KL is finite everywhere).  The checker stops with a ValueError after 1.2 s of CPU
     time (``TIME_LIMIT`` is 2 s); the slowest inputs the tests found take
     well under that.
 
