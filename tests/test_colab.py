@@ -59,7 +59,9 @@ def bare_kernel(tmp_path_factory):
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     constraints = tmp / "constraints.txt"
     constraints.write_text("\n".join(_pins()) + "\n", encoding="utf-8")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    # --no-compile: Python compiles what the kernel imports; compiling all of sympy,
+    # scipy and matplotlib up front took about half of this fixture's time.
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                     "-c", str(constraints), *BARE_PACKAGES], check=True, timeout=900)
     # KLTOOLS_PIP_SPEC points at a copy of the package, so pip's build leaves the checkout alone.
     source = tmp / "kltools-src"

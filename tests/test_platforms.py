@@ -9,8 +9,12 @@ machine compute like an older CPU: numpy's AVX2/FMA3/AVX-512 paths are switched
 off and OpenBLAS uses its Sandy Bridge kernels.  Every stored output must be
 reproduced there too, so a platform-dependent figure fails on any machine.
 
-Each notebook runs in its own pytest process (the variables must be set before
-the kernel imports numpy), and pytest-xdist spreads those runs over the cores.
+The notebooks run in pytest processes of their own (the variables must be set
+before the kernel imports numpy): a few notebooks per process, two processes per
+pytest-xdist worker.  Starting pytest with nbval costs about 6 s of CPU here
+(nbformat's jsonschema alone imports a grammar library for 2 s), so one process
+per notebook cost more than a minute of the test command; two per worker still
+let the workers balance.
 """
 
 from __future__ import annotations
@@ -35,18 +39,28 @@ X86 = platform.machine().lower() in {"x86_64", "amd64", "i686", "x86"}
 def perturbed_env() -> dict[str, str]:
     env = {**os.environ, **PERTURBED}
     env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
     return env
 
 
+def batches() -> list[list[Path]]:
+    """The notebooks in 2 batches per xdist worker (1 batch without xdist), largest first, dealt round-robin."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    count = min(len(NOTEBOOKS), 2 * workers) if workers > 0 else 1
+    by_size = sorted(NOTEBOOKS, key=lambda p: (-p.stat().st_size, p.name))
+    return [sorted(by_size[i::count]) for i in range(count)]
+
+
 @pytest.mark.skipif(not X86, reason="the perturbation switches off x86 SIMD paths; on this CPU the native run already differs from the x86 machine that stored the outputs")
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_stored_outputs_on_a_perturbed_platform(path):
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-o", "addopts=",
-           "--nbval", "--nbval-current-env", "-q", "--no-header", "-rf", str(path.relative_to(ROOT))]
-    proc = subprocess.run(cmd, cwd=ROOT, env=perturbed_env(), capture_output=True, text=True, timeout=600)
+@pytest.mark.parametrize("paths", batches(), ids=lambda ps: "+".join(p.stem for p in ps))
+def test_stored_outputs_on_a_perturbed_platform(paths):
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+           "-o", "addopts=", "--nbval", "--nbval-current-env", "-q", "--no-header", "-rf",
+           *(str(p.relative_to(ROOT)) for p in paths)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=perturbed_env(), capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, (
-        f"{path.name} differs under {PERTURBED}: a stored output depends on the platform.\n"
-        + proc.stdout[-6000:] + proc.stderr[-2000:]
+        f"{', '.join(p.name for p in paths)}: a stored output differs under {PERTURBED}, so it depends on "
+        "the platform (the failing cells are listed below).\n" + proc.stdout[-6000:] + proc.stderr[-2000:]
     )
 
 
