@@ -2,7 +2,7 @@
 
 Closed forms (numpy, nats)
     :func:`kl_normal`, :func:`kl_std_normal`, :func:`entropy_normal`,
-    :func:`cross_entropy_normal`, :func:`kl_mvn`, :func:`kl_diag_normal`,
+    :func:`cross_entropy_normal`, :func:`expm1_minus_x`, :func:`kl_mvn`, :func:`kl_diag_normal`,
     :func:`kl_diag_std_normal`.
 Independent numeric checks
     :func:`kl_quad`, :func:`kl_monte_carlo`, :func:`expect_quad`,
@@ -13,7 +13,13 @@ Symbolic derivations (sympy)
     :mod:`kltools.symbolic`, with :func:`equivalent`.
 """
 
-from .closed_forms import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
+from .closed_forms import (
+    cross_entropy_normal,
+    entropy_normal,
+    expm1_minus_x,
+    kl_normal,
+    kl_std_normal,
+)
 from .formulas import FormulaCheck, check_formula
 from .multivariate import kl_diag_normal, kl_diag_std_normal, kl_mvn
 from .numeric import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
@@ -24,6 +30,7 @@ __all__ = [
     "kl_std_normal",
     "entropy_normal",
     "cross_entropy_normal",
+    "expm1_minus_x",
     "kl_mvn",
     "kl_diag_normal",
     "kl_diag_std_normal",
