@@ -23,9 +23,55 @@ __all__ = [
     "kl_std_normal_grid",
     "entropy_normal_grid",
     "GRIDS",
+    "kl_normal_textbook",
 ]
 
 DIGITS = 50
+
+
+def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
+    r"""The textbook KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), typed literally in numpy, in nats.
+
+    .. math::
+
+        \log\frac{\sigma_2}{\sigma_1}
+        + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12
+
+    This is the *baseline*, not the careful version: it is what most code
+    types, and the book measures it (chapter "Accuracy near q = p") and the
+    benchmark times :func:`kltools.kl_normal` against it.  It loses every digit
+    as q -> p (relative error about u / eps^2 for a relative difference eps)
+    and can return small negative values.  No validation is done.
+
+    Parameters
+    ----------
+    mu1, sigma1, mu2, sigma2 : array_like
+        Means and standard deviations of q (first) and p; they broadcast.  The
+        arithmetic runs in numpy's result type of the inputs (float32 stays
+        float32).
+
+    Returns
+    -------
+    ndarray or numpy scalar
+        The literal formula's value, elementwise.
+
+    Raises
+    ------
+    Nothing of its own; numpy's floating-point warnings are not silenced.
+
+    Notes
+    -----
+    Kingma & Welling (2014), Appendix B; derived in the book's chapter "The KL
+    between two univariate Gaussians" (``eq-kl-normal``).  The sympy form is
+    :func:`kltools.symbolic.kl_normal_textbook`.
+
+    Examples
+    --------
+    >>> from kltools.accuracy import kl_normal_textbook
+    >>> float(kl_normal_textbook(1.0, 1.0, 0.0, 1.0))
+    0.5
+    """
+    return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
 
 
 def ulp_error(got, ref, dtype=np.float64) -> float:

@@ -42,6 +42,7 @@ __all__ = [
     "substituting",
     "integral_under",
     "Equations",
+    "kl_normal_textbook",
 ]
 
 x = sp.Symbol("x", real=True)
@@ -49,6 +50,46 @@ mu = sp.Symbol("mu", real=True)
 sigma = sp.Symbol("sigma", positive=True)
 mu1, mu2 = sp.symbols("mu_1 mu_2", real=True)
 sigma1, sigma2 = sp.symbols("sigma_1 sigma_2", positive=True)
+
+
+def kl_normal_textbook(m1=mu1, s1=sigma1, m2=mu2, s2=sigma2) -> sp.Expr:
+    r"""The textbook KL(N(m1, s1^2) || N(m2, s2^2)) as a sympy expression, in nats.
+
+    .. math::
+
+        \log\frac{\sigma_2}{\sigma_1}
+        + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12
+
+    This is the one typed reference the book's later chapters and the tests
+    compare against; the chapter "The KL between two univariate Gaussians"
+    derives it (equation ``eq-kl-normal``) from the entropy and the
+    cross-entropy.
+
+    Parameters
+    ----------
+    m1, s1, m2, s2 : sympy expressions or numbers
+        Mean and standard deviation of q (first argument) and of p.  Default:
+        the symbols ``mu1, sigma1, mu2, sigma2`` of this module.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression, unevaluated beyond sympy's automatic simplification.
+
+    Raises
+    ------
+    ValueError
+        If an argument is a string that kltools' parser rejects.
+
+    Examples
+    --------
+    >>> from kltools.symbolic import kl_normal_textbook, mu1, mu2, sigma2
+    >>> import sympy as sp
+    >>> sp.simplify(kl_normal_textbook(mu1, sigma2, mu2, sigma2))
+    (mu_1 - mu_2)**2/(2*sigma_2**2)
+    """
+    m1, s1, m2, s2 = (_as_expr(a) for a in (m1, s1, m2, s2))
+    return sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
 
 
 def _as_expr(value) -> sp.Basic:
