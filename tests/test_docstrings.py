@@ -3,17 +3,24 @@
 import doctest
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 
 import kltools
 
-MODULES = ["kltools.closed_forms", "kltools.numeric", "kltools.symbolic", "kltools.accuracy", "kltools.formulas"]
+# Every module of the package, found rather than listed, so a new module's
+# doctests cannot be forgotten.  Modules with a public API (``__all__``) must
+# have examples; private helpers run theirs if they have any.
+MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(kltools.__path__, prefix="kltools.")
+)
+PUBLIC = [m for m in MODULES if hasattr(importlib.import_module(m), "__all__")]
 SECTIONS = ["Parameters", "Returns", "Examples"]
 
 
 def public_functions():
-    for modname in MODULES:
+    for modname in PUBLIC:
         mod = importlib.import_module(modname)
         for name in mod.__all__:
             obj = getattr(mod, name)
@@ -33,7 +40,7 @@ def test_numpydoc_sections(qualname, func):
 @pytest.mark.parametrize("modname", MODULES)
 def test_examples_run(modname):
     result = doctest.testmod(importlib.import_module(modname), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
+    assert result.attempted > 0 or modname not in PUBLIC, f"{modname} has no examples"
     assert result.failed == 0
 
 
