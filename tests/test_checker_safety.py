@@ -11,7 +11,6 @@ import importlib
 import inspect
 
 import pytest
-import sympy as sp
 
 import kltools
 from kltools import check_formula, equivalent
