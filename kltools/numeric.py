@@ -44,6 +44,19 @@ _LIMIT = 200
 _FUNC_ROUNDING = 16
 
 
+def _standard_error(vals: np.ndarray) -> float:
+    """std(vals, ddof=1) / sqrt(n), computed on vals scaled by a power of two near their maximum.
+
+    The scaling is exact and keeps the squares inside the float range: the
+    deviations of values near 1e-200 (or 1e+200) would under- (over-)flow.
+    """
+    top = float(np.max(np.abs(vals)))
+    if top == 0.0:
+        return 0.0
+    e = math.frexp(top)[1]
+    return math.ldexp(float(np.std(np.ldexp(vals, -e), ddof=1)), e) / math.sqrt(vals.size)
+
+
 def _mean_rounding(n: int) -> int:
     """Unit roundoffs of mean(|values|) that bound the rounding of numpy's mean of n values.
 
@@ -336,7 +349,7 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     z = np.random.default_rng(seed).standard_normal(n)
     vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
-    return Estimate(float(vals.mean()), float(vals.std(ddof=1)) / math.sqrt(n) + floor, "monte_carlo", n)
+    return Estimate(float(vals.mean()), _standard_error(vals) + floor, "monte_carlo", n)
 
 
 def _kl_args(mu1, sigma1, mu2, sigma2) -> _LogRatio:
@@ -460,5 +473,5 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     if math.isinf(value):
         return Estimate(value, math.inf, "monte_carlo", n)
     floor = _U * (6 + _mean_rounding(n)) * float(lr.magnitude(z).mean())
-    error = float(vals.std(ddof=1)) / math.sqrt(n) + floor
+    error = _standard_error(vals) + floor
     return Estimate(value, _unscale(error, lr.k), "monte_carlo", n)
