@@ -35,39 +35,17 @@ _U = 2.0**-53  # unit roundoff of float64
 _SQRT_2PI = math.sqrt(2 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # E|z| for z ~ N(0, 1)
 _BIG = 2.0**200  # beyond this, delta or r is rescaled: no (r z)^2, nor its square, can overflow
-# Accuracy asked of quad: relative 1e-12, or down to the rounding floor of
-# the integrand (below which no quadrature of it can go).
+# Accuracy asked of quad: relative 1e-12, or absolute 4 times the rounding
+# floor of the integrand (closer to the floor, quad only reports round-off).
 _EPSREL = 1e-12
+_FLOOR_MULTIPLE = 4
 _LIMIT = 200
 # Rounding of a generic integrand func(x): assumed at most _FUNC_ROUNDING unit
 # roundoffs of its magnitude (a handful of flops, each off by <= u).
 _FUNC_ROUNDING = 16
-
-
-def _standard_error(vals: np.ndarray) -> float:
-    """std(vals, ddof=1) / sqrt(n), computed on vals scaled by a power of two near their maximum.
-
-    The scaling is exact and keeps the squares inside the float range: the
-    deviations of values near 1e-200 (or 1e+200) would under- (over-)flow.
-    """
-    top = float(np.max(np.abs(vals)))
-    if top == 0.0:
-        return 0.0
-    e = math.frexp(top)[1]
-    return math.ldexp(float(np.std(np.ldexp(vals, -e), ddof=1)), e) / math.sqrt(vals.size)
-
-
-def _mean_rounding(n: int) -> int:
-    """Unit roundoffs of mean(|values|) that bound the rounding of numpy's mean of n values.
-
-    numpy sums a contiguous float64 array pairwise (the notes of
-    :func:`numpy.sum`; ``pairwise_sum`` in numpy's ``loops_utils.h.src``):
-    blocks of up to 128 values go through 8 running sums (<= 15 additions
-    each), combined in 3 levels, plus <= 7 leftover values; the blocks are
-    added pairwise (<= log2 n levels).  With the start from 0.0 and the
-    division by n, no value passes through more than log2 n + 27 roundings.
-    """
-    return math.ceil(math.log2(n)) + 27
+# Underflow: an operation whose result is subnormal errs by up to 2^-1075
+# absolute, whatever u says; the log-ratio and its weight take ~10 of them.
+_UNDERFLOW = 64 * 2.0**-1074
 
 
 class Estimate(NamedTuple):
@@ -81,7 +59,9 @@ class Estimate(NamedTuple):
     error : float
         For quadrature, an absolute error bound: quad's ``abserr`` plus a
         bound on the rounding of the integrand.  For Monte Carlo, the
-        standard error of the mean.  When ``value`` is ``inf``: for
+        standard error of the mean plus a bound on the rounding of the values
+        and of their mean (negligible unless the values nearly cancel).
+        When ``value`` is ``inf``: for
         quadrature ``0.0`` if the whole interval ``value +- error`` lies
         beyond the float range (``inf`` is then the correctly rounded
         result, exact as a float) and ``inf`` if it straddles the largest
@@ -117,19 +97,29 @@ def _sample_size(n) -> int:
     return int(n)
 
 
-# --- the standard normal weight ---------------------------------------------
+# --- quadrature against the standard normal weight -----------------------------
 
 
 def _phi(z: float) -> float:
-    """Standard normal density.  Relative rounding error <= (z^2/2 + 4) u."""
+    """Standard normal density.  Relative rounding error <= (z^2/2 + 4) u.
+
+    z*z rounds by u relative, which moves exp's argument by u z^2/2; exp
+    itself, the rounded constant and the division add <= 4 u.
+    """
     return math.exp(-0.5 * z * z) / _SQRT_2PI
 
 
-def _quad_phi(g: Callable[[float], float], epsabs: float) -> tuple[float, float, int]:
+def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL) -> tuple[float, float, int]:
     """integral of phi(z) g(z) over the real line by ``scipy.integrate.quad``.
 
-    Where phi(z) underflows to 0 (|z| > 38.6) the integrand is 0, without
-    calling g (whose value there may overflow).
+    ``floor`` bounds the rounding error of the computed integrand's integral;
+    quad is asked for 4 times that, or ``epsrel`` relative.  Where phi(z)
+    underflows to 0 (|z| > 38.6) the integrand is 0, without calling g,
+    whose value there may overflow.  quad's flags are not turned into
+    warnings (``full_output``): its round-off flag is what ``floor``
+    accounts for, and its ``abserr`` is returned in every case.  (quad's
+    abserr already has a floor of 50 eps times the integral of |integrand|
+    for its own sums: QUADPACK's dqk15i, Piessens et al. 1983.)
     """
 
     def integrand(z):
@@ -137,10 +127,39 @@ def _quad_phi(g: Callable[[float], float], epsabs: float) -> tuple[float, float,
         return w * g(z) if w > 0.0 else 0.0
 
     value, abserr, info = integrate.quad(
-        integrand, -math.inf, math.inf, epsabs=epsabs, epsrel=_EPSREL, limit=_LIMIT,
-        full_output=1,
+        integrand, -math.inf, math.inf, epsabs=_FLOOR_MULTIPLE * floor, epsrel=epsrel,
+        limit=_LIMIT, full_output=1,
     )[:3]
     return float(value), float(abserr), int(info["neval"])
+
+
+# --- Monte Carlo means ------------------------------------------------------------
+
+
+def _standard_error(vals: np.ndarray) -> float:
+    """std(vals, ddof=1) / sqrt(n), on vals scaled by a power of two near their maximum.
+
+    The scaling is exact and keeps the squares inside the float range: the
+    deviations of values near 1e-200 (or 1e+200) would under- (over-)flow.
+    """
+    top = float(np.max(np.abs(vals)))
+    if top == 0.0:
+        return 0.0
+    e = math.frexp(top)[1]
+    return math.ldexp(float(np.std(np.ldexp(vals, -e), ddof=1)), e) / math.sqrt(vals.size)
+
+
+def _mean_rounding(n: int) -> int:
+    """Unit roundoffs of mean(|values|) that bound the rounding of numpy's mean of n values.
+
+    numpy sums a contiguous float64 array pairwise (the notes of
+    :func:`numpy.sum`; ``pairwise_sum`` in numpy's ``loops_utils.h.src``):
+    blocks of up to 128 values go through 8 running sums (<= 15 additions
+    each), combined in 3 levels, plus <= 7 leftover values; the blocks are
+    added pairwise (<= log2 n levels).  With the start from 0.0 and the
+    division by n, no value passes through more than log2 n + 27 roundings.
+    """
+    return math.ceil(math.log2(n)) + 27
 
 
 # --- the log-ratio in the standardised variable --------------------------------
@@ -149,11 +168,12 @@ def _quad_phi(g: Callable[[float], float], epsabs: float) -> tuple[float, float,
 class _LogRatio(NamedTuple):
     """log q(x) - log p(x) at x = mu1 + sigma1 z, divided by 4^k.
 
-    ``ell(z) / 4^k = -c + (d + a1 z)(d + a2 z) / 2`` with
-    ``d = delta / 2^k``, ``a1 = (r - 1) / 2^k``, ``a2 = (r + 1) / 2^k`` and
-    ``c = log(r) / 4^k``.  ``k = 0`` unless delta or r exceeds 2^200; then the
-    power of two keeps |d|, |a1|, |a2| below 4, so nothing overflows, and the
-    result is scaled back exactly (or overflows to inf) at the end.
+    ``ell(z) / 4^k = (d + a1 z)(d + a2 z) / 2 - c`` with ``d = delta / 2^k``,
+    ``a1 = (r - 1) / 2^k``, ``a2 = (r + 1) / 2^k`` and ``c = log(r) / 4^k``:
+    with w = delta + r z, (d + a1 z)(d + a2 z) 4^k = (w - z)(w + z).
+    ``k = 0`` unless delta or r exceeds 2^200; then the power of two keeps
+    |d|, |a1|, |a2| below 4, so that nothing overflows, and the integral is
+    scaled back exactly (or overflows to inf) at the end.
     """
 
     d: float
@@ -173,29 +193,31 @@ class _LogRatio(NamedTuple):
         return abs(self.c) + (d + alpha * z) * (d + (alpha + math.ldexp(2.0, -self.k)) * z)
 
     def rounding_floor(self) -> float:
-        """u E[(z^2/2 + 11) M(z)]: bounds the rounding of the integral of phi(z) ell(z) / 4^k.
+        """u E[(z^2/2 + 11) M(z)]: bounds the rounding in the integral of phi(z) ell(z) / 4^k.
 
-        Per point, in units of u = 2^-53: d, a1 carry <= 2 roundings from their
-        set-up (a2 one more), c <= 5 relative (the three branches of
-        :func:`_log_scale_ratio`); the two factors then err by <= 4 and 5 times
-        their term magnitudes, so ell errs by <= 6 M(z) (see
-        :meth:`magnitude`).  phi(z) errs by
-        <= (z^2/2 + 4) relative and the product by 1: the integrand errs by
-        <= (z^2/2 + 11) phi(z) M(z).  Its expectation under phi uses
-        E|z| = sqrt(2/pi), E z^2 = 1, E|z|^3 = 2 sqrt(2/pi), E z^4 = 3.
+        Per point, in units of u = 2^-53: d and a1 carry <= 2 roundings from
+        their set-up, a2 one more, c <= 5 relative (see
+        :func:`_log_scale_ratio`); the two factors then err by <= 4 and 5
+        times their terms' magnitudes, so the log-ratio errs by <= 6 M(z).
+        phi(z) errs by <= (z^2/2 + 4) relative (:func:`_phi`) and the product
+        by 1: the integrand errs by <= (z^2/2 + 11) phi(z) M(z).  Its
+        expectation uses E|z| = sqrt(2/pi), E z^2 = 1, E|z|^3 = 2 sqrt(2/pi)
+        and E z^4 = 3.  Subnormal results add up to 2^-1075 each
+        (``_UNDERFLOW`` covers them).
         """
         alpha = abs(self.a1)
         beta = alpha + math.ldexp(2.0, -self.k)
         d = abs(self.d)
-        constant = abs(self.c) + d * d
-        return _U * (
-            11.5 * constant + 12 * _SQRT_2_OVER_PI * d * (alpha + beta) + 12.5 * alpha * beta
-        ) * (1 + 1e-6)
+        terms = 11.5 * (abs(self.c) + d * d) + 12 * _SQRT_2_OVER_PI * d * (alpha + beta) + 12.5 * alpha * beta
+        return _U * terms * (1 + 1e-6) + _UNDERFLOW  # (1 + 1e-6): the few roundings of this sum
 
 
-def _log_scale_ratio(sigma1: float, sigma2: float) -> float:
-    """log r = log(sigma1/sigma2), to <= 5 u relative, even where r under- or overflows."""
-    rho = (sigma1 - sigma2) / sigma2  # r - 1; the subtraction is exact when r is in [1/2, 2]
+def _log_scale_ratio(sigma1: float, sigma2: float, rho: float) -> float:
+    """log r = log(sigma1/sigma2), to <= 5 u relative, even where r under- or overflows.
+
+    ``rho`` is r - 1 computed as (sigma1 - sigma2)/sigma2, whose subtraction
+    is exact when r is in [1/2, 2] (Sterbenz's lemma).
+    """
     if -0.5 <= rho <= 1.0:
         return math.log1p(rho)
     r = sigma1 / sigma2
@@ -209,13 +231,12 @@ def _log_ratio(mu1: float, sigma1: float, mu2: float, sigma2: float) -> _LogRati
     diff, halved = mu1 - mu2, 0
     if math.isinf(diff):  # |mu1 - mu2| exceeds the float range: halve both (exact)
         diff, halved = mu1 / 2 - mu2 / 2, 1
-    log_r = _log_scale_ratio(sigma1, sigma2)
     delta = diff / sigma2 * (2.0 if halved else 1.0)  # may overflow to inf
-    r = sigma1 / sigma2
-    if max(abs(delta), r) <= _BIG:
-        rho = (sigma1 - sigma2) / sigma2
+    rho = (sigma1 - sigma2) / sigma2  # r - 1, may overflow to inf
+    log_r = _log_scale_ratio(sigma1, sigma2, rho)
+    if max(abs(delta), rho) <= _BIG:
         return _LogRatio(delta, rho, rho + 2.0, log_r, 0)
-    # Rescale by 2^-k, from the exponents, so that each numerator over
+    # Rescale by 2^-k, chosen from the exponents, so that each numerator over
     # sigma2 2^k is below 4 and sigma2 2^k stays a normal float.
     exps = [math.frexp(sigma1)[1]] + ([math.frexp(diff)[1] + halved] if diff else [])
     k = max(exps) - math.frexp(sigma2)[1] - 1
@@ -230,6 +251,13 @@ def _unscale(x: float, k: int) -> float:
         return math.ldexp(x, 2 * k)
     except OverflowError:
         return math.copysign(math.inf, x)
+
+
+def _kl_args(mu1, sigma1, mu2, sigma2) -> _LogRatio:
+    return _log_ratio(
+        _real("mu1", mu1), _real("sigma1", sigma1, positive=True),
+        _real("mu2", mu2), _real("sigma2", sigma2, positive=True),
+    )
 
 
 # --- public functions -----------------------------------------------------------
@@ -291,8 +319,8 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     mu = _real("mu", mu)
     sigma = _real("sigma", sigma, positive=True)
     size = magnitude if magnitude is not None else (lambda t: abs(func(t)))
-    mean_size = _quad_phi(lambda z: (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z), 0.0)[0]
-    floor = _U * mean_size
+    # a bound needs only a few digits: 1e-6 relative
+    floor = _U * _quad_phi(lambda z: (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z), 0.0, 1e-6)[0]
     value, abserr, neval = _quad_phi(lambda z: func(mu + sigma * z), floor)
     if math.isnan(value):
         raise ValueError("func gave a NaN integral (NaN values, or infinities of both signs)")
@@ -304,7 +332,10 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
 
     Draws ``n`` standard normal z from a :func:`numpy.random.default_rng`
     seeded with ``seed``, sets x = mu + sigma z, and returns the sample
-    mean of ``func(x)`` with its standard error ``std / sqrt(n)``.
+    mean of ``func(x)`` with its standard error ``std / sqrt(n)``, to which
+    a bound on the rounding is added: u (16 + log2 n + 27) mean |func(x)|
+    (``func`` taken to round by <= 16 u, the mean as in numpy's pairwise
+    summation).
 
     Parameters
     ----------
@@ -320,7 +351,8 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     Returns
     -------
     Estimate
-        ``value`` (sample mean) and ``error`` (standard error of the mean).
+        ``value`` (sample mean) and ``error`` (standard error of the mean,
+        plus the rounding bound).
 
     Raises
     ------
@@ -350,13 +382,6 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
     return Estimate(float(vals.mean()), _standard_error(vals) + floor, "monte_carlo", n)
-
-
-def _kl_args(mu1, sigma1, mu2, sigma2) -> _LogRatio:
-    return _log_ratio(
-        _real("mu1", mu1), _real("sigma1", sigma1, positive=True),
-        _real("mu2", mu2), _real("sigma2", sigma2, positive=True),
-    )
 
 
 def kl_quad(mu1, sigma1, mu2, sigma2) -> Estimate:
@@ -447,8 +472,11 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     Returns
     -------
     Estimate
-        The estimate in nats and its standard error.  The estimator is
-        unbiased (it is the "k1" estimator of the Monte Carlo chapter).
+        The estimate in nats and its standard error, plus a bound on the
+        rounding of the log-ratios and their mean,
+        u (6 + log2 n + 27) mean M(z) (see :func:`kl_quad`; negligible
+        unless the log-ratios nearly cancel).  The estimator is unbiased
+        (it is the "k1" estimator of the Monte Carlo chapter).
         Where the mean exceeds the largest float, value and error are
         ``inf``.
 
@@ -472,6 +500,6 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     value = _unscale(float(vals.mean()), lr.k)
     if math.isinf(value):
         return Estimate(value, math.inf, "monte_carlo", n)
-    floor = _U * (6 + _mean_rounding(n)) * float(lr.magnitude(z).mean())
+    floor = _U * (6 + _mean_rounding(n)) * float(lr.magnitude(z).mean()) + _UNDERFLOW
     error = _standard_error(vals) + floor
     return Estimate(value, _unscale(error, lr.k), "monte_carlo", n)
