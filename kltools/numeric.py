@@ -43,6 +43,12 @@ _LIMIT = 200
 # Rounding of a generic integrand func(x): assumed at most _FUNC_ROUNDING unit
 # roundoffs of its magnitude (a handful of flops, each off by <= u).
 _FUNC_ROUNDING = 16
+# The rounding of x = mu + sigma z, which a generic func(x) cannot undo, moves
+# func by about |func'(x)| u (|mu| + 2 sigma |z|); func' is taken by central
+# differences of step max(sigma/64, 2^-26 |x|) (small next to sigma, large
+# next to the rounding of x).
+_STEP_OF_SIGMA = 1 / 64
+_STEP_OF_X = 2.0**-26
 # Underflow: an operation whose result is subnormal errs by up to 2^-1075
 # absolute, whatever u says; the log-ratio and its weight take ~10 of them.
 _UNDERFLOW = 64 * 2.0**-1074
@@ -134,6 +140,19 @@ def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL
 
 
 # --- Monte Carlo means ------------------------------------------------------------
+
+
+def _x_rounding(func, mu: float, sigma: float, z):
+    """u (|mu| + 2 sigma |z|) |func'(x)| at x = mu + sigma z: the error of rounding x, for func.
+
+    x = mu + sigma z rounds twice, by <= u sigma |z| and u |x|.  An estimate
+    (like quad's abserr), not a bound: func' comes from central differences.
+    Works on floats and on arrays.
+    """
+    x = mu + sigma * z
+    h = np.maximum(_STEP_OF_SIGMA * sigma, _STEP_OF_X * np.abs(x))
+    slope = np.abs(np.asarray(func(x + h), dtype=float) - np.asarray(func(x - h), dtype=float)) / (2 * h)
+    return _U * (abs(mu) + 2 * sigma * np.abs(z)) * slope
 
 
 def _standard_error(vals: np.ndarray) -> float:
@@ -285,9 +304,10 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     -------
     Estimate
         ``value`` and ``error``: quad's ``abserr`` plus the rounding bound
-        u E[(z^2/2 + 21) magnitude], u = 2^-53: ``func`` is taken to round
+        u E[(z^2/2 + 21) magnitude], u = 2^-53 (``func`` is taken to round
         by at most 16 u of its magnitude, the density phi(z) by
-        (z^2/2 + 4) u relative, their product by u.
+        (z^2/2 + 4) u relative, their product by u), plus the effect of
+        rounding x (see Notes).
 
     Raises
     ------
@@ -300,10 +320,14 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     -----
     What standardising cannot fix for a generic ``func``: x = mu + sigma z
     is rounded to a float before ``func`` sees it, so when |mu| >> sigma
-    the low digits of z are lost (x moves by up to u |x|), and that error
-    is not in the bound.  If ``func`` depends on x only through
-    (x - c)/s, write it as a function of z and call with ``mu=0.0,
-    sigma=1.0``, as :func:`kl_quad` does for the log-ratio.
+    the low digits of z are lost (x moves by up to u (|mu| + 2 sigma |z|)).
+    The error bound includes that rounding, u E[(|mu| + 2 sigma |z|)
+    |func'(x)|], with func' estimated by central differences of step
+    max(sigma/64, 2^-26 |x|): an estimate, like quad's abserr, and large when
+    |mu|/sigma is (for a log-density, about u |mu|/sigma).  If ``func``
+    depends on x only through (x - c)/s, write it as a function of z and
+    call with ``mu=0.0, sigma=1.0``, as :func:`kl_quad` does for the
+    log-ratio: that loses nothing.
 
     Used by the book to check the entropy and cross-entropy closed forms
     (chapters "The entropy of a Gaussian" and "The cross-entropy between two
@@ -320,7 +344,10 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     sigma = _real("sigma", sigma, positive=True)
     size = magnitude if magnitude is not None else (lambda t: abs(func(t)))
     # a bound needs only a few digits: 1e-6 relative
-    floor = _U * _quad_phi(lambda z: (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z), 0.0, 1e-6)[0]
+    def rounding(z):
+        return _U * (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z) + float(_x_rounding(func, mu, sigma, z))
+
+    floor = _quad_phi(rounding, 0.0, 1e-6)[0]
     value, abserr, neval = _quad_phi(lambda z: func(mu + sigma * z), floor)
     if math.isnan(value):
         raise ValueError("func gave a NaN integral (NaN values, or infinities of both signs)")
@@ -335,7 +362,8 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     mean of ``func(x)`` with its standard error ``std / sqrt(n)``, to which
     a bound on the rounding is added: u (16 + log2 n + 27) mean |func(x)|
     (``func`` taken to round by <= 16 u, the mean as in numpy's pairwise
-    summation).
+    summation), plus the mean effect of rounding x, as in
+    :func:`expect_quad`.
 
     Parameters
     ----------
@@ -365,8 +393,10 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     The same samples as ``scipy.stats.norm.rvs(mu, sigma, size=n,
     random_state=default_rng(seed))``.  As for :func:`expect_quad`, x is
     rounded before ``func`` sees it, which loses the low digits of z when
-    |mu| >> sigma; a ``func`` of (x - c)/s can be written in z and called
-    with ``mu=0.0, sigma=1.0`` instead.
+    |mu| >> sigma (in the error, estimated as there; when sigma is below
+    the spacing of floats near mu, x takes only a few values and the error
+    says so); a ``func`` of (x - c)/s can be written in z and called with
+    ``mu=0.0, sigma=1.0`` instead.
 
     Examples
     --------
@@ -381,6 +411,7 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     z = np.random.default_rng(seed).standard_normal(n)
     vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
+    floor += float(np.mean(_x_rounding(func, mu, sigma, z)))
     return Estimate(float(vals.mean()), _standard_error(vals) + floor, "monte_carlo", n)
 
 
