@@ -385,8 +385,8 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     Raises
     ------
     ValueError
-        If ``mu``/``sigma`` are not finite real scalars, ``sigma <= 0``, or
-        ``n < 2``.
+        If ``mu``/``sigma`` are not finite real scalars, ``sigma <= 0``,
+        ``n < 2``, or ``func`` returns NaN.
 
     Notes
     -----
@@ -410,6 +410,8 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     n = _sample_size(n)
     z = np.random.default_rng(seed).standard_normal(n)
     vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
+    if np.isnan(vals).any():
+        raise ValueError("func returned NaN at a sample")
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
     floor += float(np.mean(_x_rounding(func, mu, sigma, z)))
     return Estimate(float(vals.mean()), _standard_error(vals) + floor, "monte_carlo", n)

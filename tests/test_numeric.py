@@ -109,6 +109,13 @@ def test_bad_input(args, name):
         kl_monte_carlo(*args, n=10)
 
 
+def test_a_nan_from_func_is_an_error_not_a_result():
+    with pytest.raises(ValueError, match="func"):
+        expect_quad(lambda x: math.nan, 0.0, 1.0)
+    with pytest.raises(ValueError, match="func"):
+        expect_monte_carlo(lambda x: np.full_like(x, np.nan), 0.0, 1.0, n=10)
+
+
 def test_bad_sample_size():
     with pytest.raises(ValueError, match="n must be"):
         kl_monte_carlo(0.0, 1.0, 0.0, 1.0, n=1)
