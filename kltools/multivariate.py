@@ -18,18 +18,20 @@ is evaluated without any inverse or determinant, for a whole batch at once
 (numpy's batched ``cholesky`` and ``solve``; no Python loop over matrices):
 
 * the Mahalanobis term is ||z||^2 with z = L2^-1 (mu2 - mu1);
-* the covariance part tr(S2^-1 S1) - d - log det(S2^-1 S1) cancels
-  catastrophically when Sigma_1 ~ Sigma_2, as the univariate formula does.
-  It is computed from the *difference* of the covariances: with the
-  eigenvalues e_j > -1 of the whitened difference
-  E = L2^-1 (Sigma_1 - Sigma_2) L2^-T, it is sum_j (e_j - log1p(e_j)), each
-  term the cancellation-free g(t) = expm1(t) - t at t = log1p(e_j)
-  (:func:`kltools.expm1_minus_x`);
-* where some e_j <= -1/2 (1 + e_j has then lost relative precision, but no
-  term is small), or where E overflows, it is computed instead from
-  M = L2^-1 L1, which is lower triangular with diagonal L1_jj / L2_jj, as a
-  sum of non-negative terms:
-  sum_{i>j} M_ij^2 + sum_j (M_jj^2 - 1 - log M_jj^2).
+* the covariance part tr(S2^-1 S1) - d - log det(S2^-1 S1) is a sum of
+  non-negative terms over M = L2^-1 L1, which is lower triangular with
+  diagonal L1_jj / L2_jj:
+
+      sum_{i>j} M_ij^2 + sum_j (M_jj^2 - 1 - log M_jj^2);
+
+  each diagonal term is g(t) = expm1(t) - t at t = log M_jj^2
+  (:func:`kltools.expm1_minus_x`), with t a difference of logarithms;
+* near q = p, M_jj ~ 1 carries only absolute precision, so for the pairs
+  whose every |log M_jj^2| < log 2 the part is computed from the
+  *difference* of the covariances instead: with the eigenvalues e_j > -1/2
+  of the whitened difference E = L2^-1 (Sigma_1 - Sigma_2) L2^-T, it is
+  sum_j (e_j - log1p(e_j)), each term g(log1p(e_j)), without cancellation.
+  Only those pairs pay for the extra solve and the eigenvalues.
 
 Every square is halved before it is summed where it would overflow, so the
 result is finite wherever the KL is, and +inf where it is not.
