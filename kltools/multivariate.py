@@ -78,11 +78,14 @@ def _common_shape(mu1, cov1, mu2, cov2) -> tuple[tuple[int, ...], int]:
     for name, arr in (("cov1", cov1), ("cov2", cov2)):
         if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
             raise ValueError(f"{name} must have shape (..., d, d), got {arr.shape}")
-    ds = {"mu1": mu1.shape[-1], "cov1": cov1.shape[-1], "mu2": mu2.shape[-1], "cov2": cov2.shape[-1]}
+    ds = {"mu1": mu1.shape[-1], "cov1": cov1.shape[-1],
+          "mu2": mu2.shape[-1], "cov2": cov2.shape[-1]}
     if len(set(ds.values())) != 1:
-        raise ValueError("mismatched dimension d: " + ", ".join(f"{n} has d = {k}" for n, k in ds.items()))
+        raise ValueError("mismatched dimension d: "
+                         + ", ".join(f"{n} has d = {k}" for n, k in ds.items()))
     try:
-        batch = np.broadcast_shapes(mu1.shape[:-1], cov1.shape[:-2], mu2.shape[:-1], cov2.shape[:-2])
+        batch = np.broadcast_shapes(mu1.shape[:-1], cov1.shape[:-2],
+                                    mu2.shape[:-1], cov2.shape[:-2])
     except ValueError:
         raise ValueError(
             f"batch shapes do not broadcast: mu1 {mu1.shape}, cov1 {cov1.shape}, "
@@ -249,7 +252,8 @@ def _covariance_part_direct(log_ratio: np.ndarray, ratio: np.ndarray, m: np.ndar
     small = np.abs(t) <= 2.0
     with np.errstate(over="ignore", under="ignore"):
         half_square = 2.0 * (0.5 * ratio) ** 2  # M_jj^2 / 2, overflowing only with the KL
-        diag = np.where(small, 0.5 * expm1_minus_x(np.where(small, t, 0.0)), half_square - 0.5 - 0.5 * t)
+        near_one = 0.5 * expm1_minus_x(np.where(small, t, 0.0))
+        diag = np.where(small, near_one, half_square - 0.5 - 0.5 * t)
     below, above = np.tril_indices(m.shape[-1], -1)
     return _half_sum_squares(m[..., below, above]) + np.sum(diag, axis=-1)
 
@@ -368,11 +372,11 @@ def kl_mvn(mu1, cov1, mu2, cov2):
     def stack(a: np.ndarray, core: tuple[int, ...]) -> np.ndarray:
         return np.broadcast_to(a, batch + core).reshape((n,) + core)
 
-    m1, m2 = stack(m1, (d,)), stack(m2, (d,))
-    c1, c2, l1, l2 = (stack(a, (d, d)) for a in (c1, c2, l1, l2))
-    diff, factor = _mean_difference(m1, m2)
     with np.errstate(over="ignore", invalid="ignore"):
-        cov_diff = c1 - c2  # exact where S1 ~ S2; inf where it overflows (then not near)
+        cov_diff = c1 - c2  # exact where S1 ~ S2 (Sterbenz); inf where it overflows (then not near)
+    m1, m2 = stack(m1, (d,)), stack(m2, (d,))
+    cov_diff, l1, l2 = (stack(a, (d, d)) for a in (cov_diff, l1, l2))
+    diff, factor = _mean_difference(m1, m2)
     # One solve for the three right-hand sides: z, M = L2^-1 L1 and L2^-1 (S1 - S2)
     solved = _solve_lower(l2, np.concatenate([diff[..., None], l1, cov_diff], axis=-1))
     half_mahalanobis = factor * _half_sum_squares(solved[..., 0])
