@@ -182,8 +182,8 @@ def _mean_difference(mu1: np.ndarray, mu2: np.ndarray) -> tuple[np.ndarray, np.n
 SUBSTITUTION_MAX_D = 16
 
 
-def _solve_lower(l: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """L^-1 B for a stack of lower-triangular L (N, d, d) and B (N, d, k).
+def _solve_lower(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """L^-1 B for a stack of lower-triangular L = ``chol`` (N, d, d) and B (N, d, k).
 
     numpy has no batched triangular solve, and scipy's ``solve_triangular``
     takes one matrix at a time; scipy 1.17's batched ``scipy.linalg.solve``
@@ -196,11 +196,11 @@ def _solve_lower(l: np.ndarray, b: np.ndarray) -> np.ndarray:
     over the batch).  The path depends on d only, so a pair's KL does not
     depend on the batch it comes in.
     """
-    d = l.shape[-1]
+    d = chol.shape[-1]
     with np.errstate(all="ignore"):  # overflow to inf is handled by the callers
         if d > SUBSTITUTION_MAX_D:
-            return np.linalg.solve(l, b)
-        rows_l = np.moveaxis(l, (-2, -1), (0, 1))  # (d, d, N): entry (i, k) of every L
+            return np.linalg.solve(chol, b)
+        rows_l = np.moveaxis(chol, (-2, -1), (0, 1))  # (d, d, N): entry (i, k) of every L
         rows_b = np.moveaxis(b, -2, 0)  # (d, N, k): row i of every B
         x = np.empty(rows_b.shape)
         for i in range(d):
