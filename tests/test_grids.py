@@ -26,7 +26,12 @@ from kltools.accuracy import (
     ulp_errors,
 )
 
-from .reference import cross_entropy_normal_ref, entropy_normal_ref, kl_normal_ref, kl_std_normal_ref
+from .reference import (
+    cross_entropy_normal_ref,
+    entropy_normal_ref,
+    kl_normal_ref,
+    kl_std_normal_ref,
+)
 
 N = 1000
 BOUND = {np.float64: 4.0, np.float32: 1.0}
