@@ -61,6 +61,11 @@ __all__ = [
 ]
 
 _CHUNK = 16384  # elements per chunk: the formulas' temporaries stay in the CPU cache
+# The relative accuracy the float64 evaluation aims at (``tol``): a few ulp of
+# float64 for a float64 result; far below half an ulp of float32 for a
+# float32 result, which is rounded once at the end (fewer series terms).
+_FLOAT64_TOL = 2.0**-56
+_FLOAT32_TOL = 2.0**-32
 _LN8 = math.log(8.0)
 _HALF_LOG_2PIE = 0.5 * (1.0 + math.log(2.0 * math.pi))
 # sqrt(2 pi e) = 4.1327..., split into the nearest double and the remainder.
@@ -77,17 +82,17 @@ _G_COEFFS = tuple(1.0 / math.factorial(k + 2) for k in range(18))
 # --- the formulas, on float64 arrays ----------------------------------------------
 
 
-def _series(coeffs, x, x_max):
+def _series(coeffs, x, x_max, tol):
     """sum_k coeffs[k] x^k by Horner, with the terms that matter for |x| <= x_max.
 
-    Terms stop once coeffs[k] x_max^k < 2^-58 coeffs[0]: the two series here
-    have positive coefficients falling at least as fast as a geometric series
-    of ratio 1/2, and a sum of at least coeffs[0] / 2, so the tail left out is
-    below 2^-56 of the sum.  The full tuple reaches that for |t| <= 1/9 (P)
-    and |v| <= 1 (G).
+    Terms stop once coeffs[k] x_max^k < tol coeffs[0] / 4: the two series
+    here have positive coefficients falling at least as fast as a geometric
+    series of ratio 1/2, and a sum of at least coeffs[0] / 2, so the tail left
+    out is below tol times the sum.  The full tuple reaches tol = 2^-56 for
+    |t| <= 1/9 (P) and |v| <= 1 (G).
     """
     n = 1
-    while n < len(coeffs) and coeffs[n] * x_max**n >= 2.0**-58 * coeffs[0]:
+    while n < len(coeffs) and coeffs[n] * x_max**n >= 0.25 * tol * coeffs[0]:
         n += 1
     acc = np.full_like(x, coeffs[n - 1])
     for c in coeffs[n - 2 :: -1]:
@@ -143,13 +148,13 @@ def _standardised_difference(m1, m2, s2):
     return delta
 
 
-def _scale_part_near(s1, s2):
+def _scale_part_near(s1, s2, tol):
     """B(r) for 1/2 <= r <= 2 by eq-stable-b: x^2 - s (x^2/2 + 2 s^2 P(s^2))."""
     x = (s1 - s2) / s2  # r - 1, with an exact numerator
     s = x / (x + 2.0)  # r = (1 + s) / (1 - s), log r = 2 atanh(s)
     t = s * s
     x2 = x * x
-    return x2 - s * (0.5 * x2 + 2.0 * t * _series(_P_COEFFS, t, t.max(initial=0.0)))
+    return x2 - s * (0.5 * x2 + 2.0 * t * _series(_P_COEFFS, t, t.max(initial=0.0), tol))
 
 
 def _band_correction(r, s1, s2):
@@ -161,24 +166,25 @@ def _band_correction(r, s1, s2):
     return (r - 1.0 / r) * _division_residual(r, s1, s2)
 
 
-def _scale_part(s1, s2):
+def _scale_part(s1, s2, tol):
     """B(r) = (r^2 - 1)/2 - log r >= 0 for r = sigma1 / sigma2, to a few ulp.
 
     1/2 <= r <= 2: eq-stable-b; elsewhere the direct form, corrected for the
-    rounding of r where 1/8 <= r <= 8.
+    rounding of r where 1/8 <= r <= 8 (needed for float64 results only: the
+    error it removes, 3.7 u, is far below half an ulp of float32).
     """
     r = s1 / s2
     near = (r >= 0.5) & (r <= 2.0)
     if near.all():  # the common case of KL penalties: nothing to gather
-        return _scale_part_near(s1, s2)
+        return _scale_part_near(s1, s2, tol)
     b = np.empty_like(r)
     i, j = np.flatnonzero(near), np.flatnonzero(~near)
-    b[i] = _scale_part_near(s1[i], s2[i])
+    b[i] = _scale_part_near(s1[i], s2[i], tol)
     rj = r[j]
     log_rj = np.log(rj)
     b[j] = _half_square(rj) - 0.5 - log_rj  # the direct form
     k = j[np.abs(log_rj) <= _LN8]  # 1/8 <= r < 1/2 or 2 < r <= 8
-    if k.size:
+    if k.size and tol < _FLOAT32_TOL:
         b[k] += _band_correction(r[k], s1[k], s2[k])
     if rj.min() < 1e-300:  # r is subnormal or 0: take the logs separately
         k = j[rj < 1e-300]
@@ -188,12 +194,12 @@ def _scale_part(s1, s2):
     return b
 
 
-def _kl_normal(m1, s1, m2, s2):
+def _kl_normal(m1, s1, m2, s2, tol):
     """KL(N(m1, s1^2) || N(m2, s2^2)) = delta^2/2 + B(r), equation eq-stable-b."""
-    return _half_square(_standardised_difference(m1, m2, s2)) + _scale_part(s1, s2)
+    return _half_square(_standardised_difference(m1, m2, s2)) + _scale_part(s1, s2, tol)
 
 
-def _half_expm1_minus(v):
+def _half_expm1_minus(v, tol=_FLOAT64_TOL):
     """g(v)/2 = (expm1(v) - v)/2 >= 0, for every finite v; finite where it fits.
 
     |v| <= 1: v^2/2 G(v) with G's series; v < -1: (e^v + (-1 - v))/2, two
@@ -203,12 +209,12 @@ def _half_expm1_minus(v):
     """
     small = np.abs(v) <= 1.0
     if small.all():  # the common case near q = p: nothing to gather
-        return _half_square(v) * _series(_G_COEFFS, v, np.abs(v).max(initial=0.0))
+        return _half_square(v) * _series(_G_COEFFS, v, np.abs(v).max(initial=0.0), tol)
     half_g = np.empty_like(v)
     i = np.flatnonzero(small)
     if i.size:
         w = v[i]
-        half_g[i] = _half_square(w) * _series(_G_COEFFS, w, np.abs(w).max(initial=0.0))
+        half_g[i] = _half_square(w) * _series(_G_COEFFS, w, np.abs(w).max(initial=0.0), tol)
     i = np.flatnonzero(v < -1.0)
     if i.size:
         w = v[i]
@@ -223,12 +229,12 @@ def _half_expm1_minus(v):
     return half_g
 
 
-def _kl_std_normal(mu, log_var):
+def _kl_std_normal(mu, log_var, tol):
     """KL(N(mu, e^v) || N(0, 1)) = mu^2/2 + g(v)/2."""
-    return _half_square(mu) + _half_expm1_minus(log_var)
+    return _half_square(mu) + _half_expm1_minus(log_var, tol)
 
 
-def _entropy(s):
+def _entropy(s, tol):
     """H = log(y) with y = sigma sqrt(2 pi e), relative to a few ulp everywhere.
 
     y is rounded once; its rounding and the remainder of sqrt(2 pi e) enter as
@@ -260,10 +266,10 @@ def _half_r2_minus_one(s1, s2):
     return out
 
 
-def _cross_entropy(m1, s1, m2, s2):
+def _cross_entropy(m1, s1, m2, s2, tol):
     """H(q, p) = H(p) + (r^2 - 1)/2 + delta^2/2, each part to a few ulp of itself."""
     delta = _standardised_difference(m1, m2, s2)
-    return (_entropy(s2) + _half_r2_minus_one(s1, s2)) + _half_square(delta)
+    return (_entropy(s2, tol) + _half_r2_minus_one(s1, s2)) + _half_square(delta)
 
 
 # --- arrays in, arrays out ----------------------------------------------------------
@@ -275,9 +281,10 @@ def _evaluate(formula, positive=(), **named):
     Each argument becomes a float array (``ValueError`` naming it if it is not
     real numbers or is masked); numpy's buffered iterator broadcasts them
     (``ValueError`` naming the shapes if they do not broadcast), converts them
-    to float64 and hands out chunks of ``_CHUNK`` elements.  The result has
-    the broadcast shape and the dtype of :func:`result_dtype`; 0-d input gives
-    a numpy scalar.
+    to float64 and hands out chunks of ``_CHUNK`` elements, evaluated as
+    ``formula(*chunks, tol=...)`` with the accuracy the result's dtype needs.
+    The result has the broadcast shape and the dtype of :func:`result_dtype`;
+    0-d input gives a numpy scalar.
 
     Validation costs two reductions per chunk, not two per argument: the
     arguments in ``positive`` must have a positive minimum, and every formula
@@ -292,11 +299,13 @@ def _evaluate(formula, positive=(), **named):
     except ValueError:
         shapes = ", ".join(f"{name} {a.shape}" for name, a in zip(named, arrays))
         raise ValueError(f"shapes do not broadcast: {shapes}") from None
+    dtype = result_dtype(*named.values())
+    tol = _FLOAT32_TOL if dtype == np.float32 else _FLOAT64_TOL
     it = np.nditer(
         [*arrays, None],
         flags=["external_loop", "buffered", "zerosize_ok"],
         op_flags=[["readonly"]] * len(arrays) + [["writeonly", "allocate"]],
-        op_dtypes=[np.float64] * len(arrays) + [result_dtype(*named.values())],
+        op_dtypes=[np.float64] * len(arrays) + [dtype],
         casting="same_kind",  # the float64 result is rounded to float32 for float32 input
         buffersize=_CHUNK,
     )
@@ -307,7 +316,7 @@ def _evaluate(formula, positive=(), **named):
             args = dict(zip(named, chunks))
             if not all(args[name].min() > 0 for name in positive):
                 _check(args, positive)
-            result = formula(*chunks)
+            result = formula(*chunks, tol=tol)
             if not math.isfinite(result.sum()):
                 _check(args, positive)
             out[...] = result
@@ -427,7 +436,7 @@ def expm1_minus_x(v):
     >>> float(expm1_minus_x(1e-8))  # the literal formula gives 0 or 1.1e-16 here
     5.000000016666667e-17
     """
-    return _evaluate(lambda x: 2.0 * _half_expm1_minus(x), v=v)
+    return _evaluate(lambda x, tol: 2.0 * _half_expm1_minus(x, tol), v=v)
 
 
 def kl_std_normal(mu, log_var):
