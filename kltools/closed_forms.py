@@ -289,12 +289,12 @@ def _evaluate(formula, positive=(), **named):
     The result has the broadcast shape and the dtype of :func:`result_dtype`;
     0-d input gives a numpy scalar.
 
-    Validation costs two reductions per chunk, not two per argument: the
-    arguments in ``positive`` must have a positive minimum, and every formula
-    here turns a NaN or an infinite argument into a NaN or an infinite result.
-    Only a chunk whose result is not finite gets the full check, which raises
-    ``ValueError`` naming the argument; if it passes, the infinities are the
-    result's own (a KL beyond the largest float).
+    Validation costs one reduction per argument in ``positive`` (its minimum
+    must be positive) and one for the result, not two per argument: every
+    formula here turns a NaN or an infinite argument into a NaN or an infinite
+    result.  Only a chunk whose result is not finite gets the full check,
+    which raises ``ValueError`` naming the argument; if it passes, the
+    infinities are the result's own (a KL beyond the largest float).
     """
     arrays = [as_float_array(name, value) for name, value in named.items()]
     try:

@@ -121,20 +121,27 @@ def cross_entropy_literal(mu1, sigma1, mu2, sigma2):
     return 0.5 * np.log(2 * np.pi * sigma2**2) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
 
 
-def time_pair(baseline, ours, args, repeats: int):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def time_pair(baseline, ours, args, repeats: int, clock: str = "wall"):
     """Median times (s) of ``baseline(*args)`` and ``ours(*args)``, and the median ratio.
 
-    One untimed warm-up call each, then ``repeats`` interleaved pairs.
+    One untimed warm-up call each, then ``repeats`` interleaved pairs, timed by
+    the ``clock`` of :data:`CLOCKS`: wall time, or the CPU time of this
+    process, which other processes on a loaded machine disturb less (numpy
+    runs these formulas on one thread, so the two agree on an idle machine).
     """
+    now = CLOCKS[clock]
     with np.errstate(all="ignore"):  # the literal formulas overflow on some data; that is their business
         baseline(*args), ours(*args)
         t_base, t_ours = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0 = now()
             baseline(*args)
-            t1 = time.perf_counter()
+            t1 = now()
             ours(*args)
-            t2 = time.perf_counter()
+            t2 = now()
             t_base.append(t1 - t0)
             t_ours.append(t2 - t1)
     ratio = statistics.median(o / b for o, b in zip(t_ours, t_base))
@@ -158,14 +165,14 @@ def _row(function, data, dtype, n, baseline, times):
 
 def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.float32),
                     kinds=KL_NORMAL_DATA, std_kinds=KL_STD_NORMAL_DATA, entropies: bool = True,
-                    seed: int = 0, progress=None) -> list[dict]:
+                    seed: int = 0, clock: str = "wall", progress=None) -> list[dict]:
     """Time kltools' univariate closed forms against the literal formulas.
 
     Returns one row per (function, data, dtype): ``kl_normal`` on the ``kinds``
     of :data:`KL_NORMAL_DATA`, ``kl_std_normal`` on the ``std_kinds`` of
     :data:`KL_STD_NORMAL_DATA`, and, if ``entropies``, the entropy and the
-    cross-entropy on the lognormal scales.  ``progress(row)`` is called on each
-    row as soon as it is measured.
+    cross-entropy on the lognormal scales, timed by :func:`time_pair` with
+    ``clock``.  ``progress(row)`` is called on each row as soon as it is measured.
     """
     cases = []
     for dtype in dtypes:
@@ -183,19 +190,21 @@ def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.flo
         if function == "entropy_normal":
             args = args[1:2]
         base, ours = PAIRS[function]
-        rows.append(_row(function, kind, dtype, n, baseline, time_pair(base, ours, args, repeats)))
+        times = time_pair(base, ours, args, repeats, clock)
+        rows.append(_row(function, kind, dtype, n, baseline, times))
         if progress is not None:
             progress(rows[-1])
     return rows
 
 
 def _kl_normal_rows(args, progress):
-    return bench_kl_normal(n=args.n, repeats=args.repeats, progress=progress)
+    return bench_kl_normal(n=args.n, repeats=args.repeats, clock=args.clock, progress=progress)
 
 
 # What main() runs: functions of (the parsed arguments, a progress callback) returning
 # rows with the keys of COLUMNS.  Hook: the lead adds bench_kl_mvn (tests/bench_kl_mvn.py)
-# here, e.g. lambda args, progress: bench_kl_mvn(repeats=args.repeats), with its own sizes.
+# here, e.g. lambda args, progress: bench_kl_mvn(repeats=args.repeats, clock=args.clock),
+# with its own sizes.
 BENCHMARKS = [_kl_normal_rows]
 
 HEADER = (f"{'function':22s} {'data':12s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
@@ -211,9 +220,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10**6, help="elements per array (default 1e6)")
     parser.add_argument("--repeats", type=int, default=7, help="interleaved pairs per row (default 7)")
+    parser.add_argument("--clock", choices=CLOCKS, default="wall",
+                        help="wall time (default) or this process's CPU time (for a loaded machine)")
     args = parser.parse_args(argv)
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
-          f"numpy {np.__version__}; medians of {args.repeats} interleaved pairs (baseline, kltools)")
+          f"numpy {np.__version__}; {args.clock} time, medians of {args.repeats} interleaved "
+          "pairs (baseline, kltools)")
     print(HEADER, flush=True)
     rows = []
     for bench in BENCHMARKS:
