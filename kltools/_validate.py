@@ -13,8 +13,15 @@ def as_float_array(name: str, value) -> np.ndarray:
     """Return ``value`` as a floating array, or raise ``ValueError`` naming it.
 
     Integer and boolean input is promoted to float64; float32 stays float32.
-    The values themselves are checked by :func:`check_values`.
+    The values themselves are checked by :func:`check_values`.  A masked
+    array is refused: ``np.asarray`` would drop its mask and compute on the
+    masked values as if they were data.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValueError(
+            f"{name} is a masked array; pass its valid values (.compressed()) "
+            "or fill the masked ones (.filled(x))"
+        )
     try:
         arr = np.asarray(value)
     except Exception as exc:  # pragma: no cover - numpy rarely refuses
@@ -52,9 +59,12 @@ def result_dtype(*values) -> np.dtype:
     """float32 when every array input is float32 (or narrower), else float64.
 
     Python scalars are weak, as in numpy: ``f(np.float32(x), 1.0)`` is float32.
+    numpy scalars are not: ``np.float64(1.0)`` counts as float64 (numpy's
+    float64 is a subclass of Python's float, hence the exact type test).
     Integer arrays give float64.
     """
-    dtypes = [np.asarray(v).dtype for v in values if not isinstance(v, (bool, int, float))]
+    weak = (bool, int, float)
+    dtypes = [np.asarray(v).dtype for v in values if type(v) not in weak]
     if dtypes and all(dt.kind == "f" and dt.itemsize <= 4 for dt in dtypes):
         return np.dtype(np.float32)
     return np.dtype(np.float64)

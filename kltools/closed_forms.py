@@ -2,43 +2,50 @@
 
 The book derives every formula here symbolically (chapters "The entropy of a
 Gaussian", "The cross-entropy between two Gaussians" and "The KL between two
-univariate Gaussians"); this module is the numerically careful numpy version.
+univariate Gaussians"); this module is the numerically careful numpy version
+that the chapter "Computing the KL accurately" derives and measures.
 
-Numerical design
-----------------
-The KL between q = N(mu1, sigma1^2) and p = N(mu2, sigma2^2) is split into two
-non-negative parts, so that adding them never cancels::
+The KL, equation ``eq-stable-b``
+--------------------------------
+With delta = (mu1 - mu2) / sigma2 and r = sigma1 / sigma2 the KL splits into
+two non-negative parts, so that adding them never cancels::
 
-    KL = delta^2 / 2  +  B(r),   delta = (mu1 - mu2) / sigma2,   r = sigma1 / sigma2,
-    B(r) = (r^2 - 1) / 2 - log r  >= 0.
+    KL = delta^2 / 2 + B(r),        B(r) = (r^2 - 1) / 2 - log r  >= 0.
 
-Evaluated as written, ``B`` cancels catastrophically when r is near 1, which is
-exactly the regime q ~ p that KL penalties live in.  With x = r - 1 (computed
-from sigma1 - sigma2, which is exact there by Sterbenz' lemma) and
-s = x / (x + 2), one has r = (1 + s)/(1 - s), log r = 2 atanh(s), and the
-exact identity::
+:func:`_scale_part` computes B in one of three forms:
 
-    B = x^2 - s [ x^2 / 2 + 2 s^2 P(s^2) ],    P(t) = sum_k t^k / (2k + 3),
+* 1/2 <= r <= 2 (:func:`_scale_part_near`): with x = r - 1 = (sigma1 -
+  sigma2) / sigma2, whose numerator is exact (Sterbenz), s = x / (x + 2) and
+  P(t) = sum_k t^k / (2k + 3), the book's ``eq-stable-b``::
 
-in which nothing cancels: for 1/2 <= r <= 2 (|s| <= 1/3) the subtracted term is
-at most a quarter of x^2 and B >= 0.79 x^2.  x = (sigma1 - sigma2)/sigma2 has one
-rounding, and the series is summed to double precision (with as many terms as
-the block needs): about 3 ulp at worst.  For 1/8 <= r < 1/2 and 2 < r <= 8 the
-direct form is used with a first-order correction for the rounding of r,
-obtained exactly by Dekker's two-product, because the condition number of B
-there is 2 to 3.7.  Elsewhere the direct form is well conditioned.  Where
-delta^2 >= 64, KL >= 32 and the direct form's rounding is a few ulp of the KL
-whatever r is, so the careful forms are skipped.
+      B = x^2 - s (x^2 / 2 + 2 s^2 P(s^2)),
 
-The log-variance form used by VAEs, KL(N(mu, e^v) || N(0, 1)), is written
-``(mu^2 + g(v)) / 2`` with g(v) = expm1(v) - v >= 0; g is summed as a series for
-|v| <= 1 and, for v > 700, as e^{v/2} (e^{v/2} / 2) so that nothing overflows
-while the KL itself is finite.
+  in which nothing cancels (the subtracted term is below x^2 / 4): a few ulp.
+* 1/8 <= r < 1/2 and 2 < r <= 8: the direct form, corrected to first order
+  for the rounding of r (:func:`_band_correction`), recovered exactly with
+  Dekker's two-product, because B's condition number is 2 to 3.7 there.
+* elsewhere the direct form (r^2 - 1)/2 - log r, which is well conditioned.
 
-Arrays are processed in blocks of 2^16 elements.  Each block is evaluated with
-the direct form in as many passes as the textbook formula; the elements that
-need the careful form are gathered while the block is in cache and recomputed
-afterwards in chunks.  tests/bench_kl_normal.py measures the cost.
+The unit prior in the log-variance v is KL = mu^2 / 2 + g(v) / 2 with
+g(v) = expm1(v) - v >= 0 (:func:`expm1_minus_x`), summed as a series for
+-1 <= v <= 2 and, for v > 700, written so that nothing overflows before the KL
+does (:func:`_half_expm1_minus`).
+
+The entropy, H = log(sigma sqrt(2 pi e)), and the cross-entropy,
+H(q, p) = H(p) + (r^2 - 1) / 2 + delta^2 / 2, are computed from parts that each
+keep their relative accuracy, so both stay accurate near their zero at
+sigma = (2 pi e)^(-1/2) (:func:`_entropy`, :func:`_cross_entropy`).
+
+Evaluation
+----------
+Every formula is a plain function of float64 arrays.  :func:`_evaluate`
+validates the arguments, broadcasts them and feeds the formula chunks of a few
+thousand elements through numpy's buffered :class:`numpy.nditer`, so that its
+temporaries stay in the CPU cache.  Each numpy operation is one pass over
+a chunk, and the careful forms take several times the textbook formula's
+operations: ``python tests/benchmark.py`` measures the cost, from about 1x
+(q ~ p, every r near 1) to about 3x (scale ratios spread over the three
+forms) the textbook formula's time in float64.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ import math
 
 import numpy as np
 
-from ._validate import as_float_array, broadcast, check_values, result_dtype
+from ._validate import as_float_array, check_values, result_dtype
 
 __all__ = [
     "kl_normal",
@@ -57,287 +64,279 @@ __all__ = [
     "expm1_minus_x",
 ]
 
-_BLOCK = 65536  # elements per block: large enough to amortise numpy's per-call overhead
-_CAREFUL = 16384  # elements per chunk of the careful form: its temporaries stay in cache
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_CHUNK = 16384  # elements per chunk: the formulas' temporaries stay in the CPU cache
+# The relative accuracy the float64 evaluation aims at (``tol``): a few ulp of
+# float64 for a float64 result; far below half an ulp of float32 for a
+# float32 result, which is rounded once at the end (fewer series terms).
+_FLOAT64_TOL = 2.0**-56
+_FLOAT32_TOL = 2.0**-32
+_LN8 = math.log(8.0)
 _HALF_LOG_2PIE = 0.5 * (1.0 + math.log(2.0 * math.pi))
+# sqrt(2 pi e) = 4.1327..., split into the nearest double and the remainder.
+_ROOT_2PIE = math.sqrt(2.0 * math.pi * math.e)
+_ROOT_2PIE_LO = 1.211870280536999e-16  # sqrt(2 pi e) - _ROOT_2PIE (mpmath; tested)
 
-# P(t) = sum_k t^k / (2k+3): with t = s^2 <= 1/9, 15 terms leave a truncation
-# error below 2^-56 relative to the bracket (|s| t^15 / 33 / (1 - t) < 5e-17).
-_P_COEFFS = tuple(1.0 / (2 * k + 3) for k in range(15))
-# G(v) = (expm1(v) - v) / v^2 = sum_k v^k / (k+2)!: for |v| <= 1, 18 terms
-# leave a truncation error below 2^-56 relative to G >= 0.37.
-_G_COEFFS = tuple(1.0 / math.factorial(k + 2) for k in range(18))
+# Taylor coefficients: P(t) = sum_k t^k / (2k + 3) (log r = 2 atanh s needs
+# atanh(s) = s + s^3 P(s^2)), used for t = s^2 <= 1/9; and
+# G(v) = (expm1(v) - v) / v^2 = sum_k v^k / (k + 2)!, used for -1 <= v <= 2.
+_P_COEFFS = tuple(1.0 / (2 * k + 3) for k in range(18))
+_G_COEFFS = tuple(1.0 / math.factorial(k + 2) for k in range(24))
 
 
-def _horner(coeffs, x):
-    acc = np.full_like(x, coeffs[-1])
-    for c in coeffs[-2::-1]:
+# --- the formulas, on float64 arrays ----------------------------------------------
+
+
+def _series(coeffs, x, x_max, tol):
+    """sum_k coeffs[k] x^k by Horner, with the terms that matter for |x| <= x_max.
+
+    Terms stop once coeffs[k] x_max^k < tol coeffs[0] / 4: in the two series
+    here the terms left out fall at least as fast as a geometric series of
+    ratio 1/2, and the sum is at least coeffs[0] / 2, so the tail left out is
+    below tol times the sum.  The full tuple reaches tol = 2^-56 for
+    |t| <= 1/9 (P) and |v| <= 2 (G).
+    """
+    n = 1
+    while n < len(coeffs) and coeffs[n] * x_max**n >= 0.25 * tol * coeffs[0]:
+        n += 1
+    acc = np.full_like(x, coeffs[n - 1])
+    for c in coeffs[n - 2 :: -1]:
         acc *= x
         acc += c
     return acc
 
 
-def _blockwise(kernel, dtype, arrays, names, positive=(), scratch=(), careful=None, validate=True):
-    """Evaluate ``kernel`` in float64 block by block, validating each block.
-
-    ``kernel(*blocks, out=..., scratch=...)`` fills ``out`` and may return the
-    block-local indices of elements it could not evaluate accurately; their
-    inputs are gathered while the block is in cache, and they are recomputed
-    at the end by ``careful(*values)`` in chunks of ``_CAREFUL`` elements (one
-    vectorised call per chunk instead of many tiny ones per block).  ``scratch`` lists the dtypes of work buffers allocated once and
-    reused by every block: a fresh half-megabyte temporary per operation costs
-    more than the arithmetic.  Validation runs on each block while it is in
-    cache: NaN or inf anywhere, or a value <= 0 in an argument listed in
-    ``positive``, raises ``ValueError`` naming the argument.  A kernel that
-    validates its blocks itself is run with ``validate=False``.
-    """
-    shape = arrays[0].shape
-    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-    size = flat[0].size
-    out = np.empty(size, dtype=np.float64)
-    buffers = [np.empty(min(_BLOCK, size), dtype=dt) for dt in scratch]
-    pending = []
-    with np.errstate(all="ignore"):
-        for start in range(0, size, _BLOCK):
-            sl = slice(start, start + _BLOCK)
-            blocks = [np.asarray(f[sl], dtype=np.float64) for f in flat]
-            if validate:
-                for name, blk in zip(names, blocks):
-                    check_values(name, blk, name in positive)
-            k = blocks[0].size
-            idx = kernel(*blocks, out=out[sl], scratch=[w[:k] for w in buffers])
-            if idx is not None and idx.size:
-                # gather the subset now, while the block is in cache
-                pending.append((idx + start, [b[idx] for b in blocks]))
-        if pending:
-            todo = np.concatenate([p[0] for p in pending])
-            values = [np.concatenate([p[1][j] for p in pending]) for j in range(len(flat))]
-            for i in range(0, todo.size, _CAREFUL):
-                part = slice(i, i + _CAREFUL)
-                out[todo[part]] = careful(*(v[part] for v in values))
-    with np.errstate(over="ignore"):  # a float32 result beyond float32's range is inf, as it should be
-        out = out.reshape(shape).astype(dtype, copy=False)
-    return out[()] if out.ndim == 0 else out
-
-
 def _half_square(x):
-    """x^2 / 2 without overflowing before the result does."""
+    """x^2 / 2, which overflows only where the result does."""
     return (0.5 * x) * x
 
 
-def _mahalanobis_half(m1, m2, s2, out, tmp):
-    """out = delta^2/2 with delta = (m1 - m2)/s2, robust to overflow of m1 - m2."""
-    d = np.subtract(m1, m2, out=tmp)
-    if np.isinf(d.max()) or np.isinf(d.min()):  # m1 - m2 overflowed; (m1 - m2)/s2 may not
-        d[...] = m1 / s2 - m2 / s2
-    else:
-        np.divide(d, s2, out=d)
-    np.multiply(d, 0.5, out=out)
-    np.multiply(out, d, out=out)
-    return out
-
-
 def _split(v):
-    """Veltkamp split: v = hi + lo exactly, each with at most 26 significant bits."""
+    """Veltkamp's split: v = hi + lo exactly, each with at most 26 significant bits."""
     t = 134217729.0 * v  # 2^27 + 1
     hi = t - (t - v)
     return hi, v - hi
 
 
-def _div_with_residual(num, den):
-    """q = fl(num/den) and q_lo with q + q_lo = num/den to about 2^-100 relative.
+def _mul_with_residual(a, b):
+    """p = fl(a b) and e with p + e = a b exactly (Dekker's two-product).
 
-    Dekker's two-product makes the residual num - q*den exact, provided the
-    Veltkamp split neither overflows nor underflows; for |q| <= 8 that holds
-    when den is within [1e-250, 1e250], and otherwise den is first scaled to
-    [1/2, 1) by a power of two (exact, but frexp/ldexp are slow in numpy).
+    Exact while the products of the halves neither overflow nor underflow.
     """
-    if den.size and (den.min() < 1e-250 or den.max() > 1e250):
-        m, e = np.frexp(den)
-        num, den = np.ldexp(num, -e), m
-    q = num / den
-    qh, ql = _split(q)
-    dh, dl = _split(den)
-    p = q * den
-    p_err = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl
-    return q, ((num - p) - p_err) / den
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def _p_terms(t_max: float) -> int:
-    """Terms of P(t) = sum t^k/(2k+3) needed for a truncation error < 2^-56 of P."""
-    k = 1
-    while k < len(_P_COEFFS) and t_max**k > 2.0**-56 * (2 * k + 3):
-        k += 1
-    return k
+def _division_residual(q, num, den):
+    """q_lo with q + q_lo = num / den to about 2^-100 relative, for q = fl(num / den).
 
-
-_LN8 = math.log(8.0)
-
-
-def _scale_part(s1, s2, out, r, h, mask):
-    """out = B(r) = (r^2 - 1)/2 - log r for r = s1/s2, for any finite positive input.
-
-    The slow path's scale part: direct form, the careful form for r in [1/8, 8],
-    logs taken separately where r underflows, and inf where r overflows.
-    ``r``, ``h`` (float) and ``mask`` (bool) are scratch buffers of out's size.
+    The remainder num - q den is exact by Dekker's two-product for |q| <= 8
+    when den lies within [1e-250, 1e250]; otherwise num and den are first
+    scaled by the same power of two (exact; q is unchanged).
     """
-    np.divide(s1, s2, out=r)
-    log_r = np.log(r, out=out)
-    lo, hi = float(log_r.min()), float(log_r.max())
-    if lo >= -_LN8 and hi <= _LN8:  # the whole block takes the careful form
-        out[...] = _scale_part_careful(s1, s2)
-        return out
-    np.abs(log_r, out=h)
-    np.less_equal(h, _LN8, out=mask)
-    idx = np.flatnonzero(mask)
-    # the direct form: out = r^2/2 - log r - 1/2
-    np.multiply(r, 0.5, out=h)
-    np.multiply(h, r, out=h)
-    np.subtract(h, log_r, out=out)
-    out -= 0.5
-    if idx.size:
-        out[idx] = _scale_part_careful(s1[idx], s2[idx])
-    if lo < -690.0:  # r rounded to a subnormal or to 0: take logs separately
-        tiny = np.flatnonzero(r < 1e-300)
-        out[tiny] = np.log(s2[tiny]) - np.log(s1[tiny]) - 0.5
-    if hi == np.inf:  # r overflowed, so B > r^2/2 - log r does too (not inf - inf)
-        out[r == np.inf] = np.inf
-    return out
+    if den.min() < 1e-250 or den.max() > 1e250:
+        mantissa, exponent = np.frexp(den)
+        num, den = np.ldexp(num, -exponent), mantissa
+    p, e = _mul_with_residual(q, den)
+    return ((num - p) - e) / den
 
 
-def _kl_normal_slow(m1, s1, m2, s2, out, scratch):
-    """Two separately computed non-negative parts; safe for every finite input."""
-    w1, w2, w3, w4, mask = scratch
-    _mahalanobis_half(m1, m2, s2, out=w1, tmp=w2)
-    _scale_part(s1, s2, out=w3, r=w2, h=w4, mask=mask)
-    np.add(w1, w3, out=out)
+def _standardised_difference(m1, m2, s2):
+    """delta = (mu1 - mu2) / sigma2, also where mu1 - mu2 overflows and delta does not."""
+    diff = m1 - m2
+    delta = diff / s2
+    if np.isinf(diff).any():  # then m1 and m2 have opposite signs: no inf - inf below
+        i = np.flatnonzero(np.isinf(diff))
+        delta[i] = m1[i] / s2[i] - m2[i] / s2[i]
+    return delta
 
 
-def _scale_part_careful(s1, s2):
-    """B(r) for 1/8 <= r = s1/s2 <= 8, where the direct form loses up to 4 ulp or all digits.
-
-    For 1/2 <= r <= 2, x = r - 1 = (s1 - s2)/s2 has an exact numerator
-    (Sterbenz) and one rounding, and B follows from the cancellation-free
-    series form, B = x^2 - s (x^2/2 + 2 s^2 P(s^2)) with s = x/(x + 2): an
-    error bound of about 3 ulp.  Elsewhere in [1/8, 8] the direct form is
-    corrected to first order for the rounding of r = s1/s2,
-    B(r + r_lo) = B(r) + (r - 1/r) r_lo, because the condition number
-    (r^2 - 1)/B is 2 to 3.7 there.
-    """
-    x = (s1 - s2) / s2
-    near = (x >= -0.5) & (x <= 1.0)
-    s = x / (x + 2.0)
+def _scale_part_near(s1, s2, tol):
+    """B(r) for 1/2 <= r <= 2 by eq-stable-b: x^2 - s (x^2/2 + 2 s^2 P(s^2))."""
+    x = (s1 - s2) / s2  # r - 1, with an exact numerator
+    s = x / (x + 2.0)  # r = (1 + s) / (1 - s), log r = 2 atanh(s)
     t = s * s
     x2 = x * x
-    p = _horner(_P_COEFFS[: _p_terms(float(np.max(t, where=near, initial=0.0)))], t)
-    b = x2 - s * (0.5 * x2 + 2.0 * t * p)
-    if not near.all():
-        r, r_lo = _div_with_residual(s1, s2)
-        b_band = _half_square(r) - 0.5 - np.log(r) + (r - 1.0 / r) * r_lo
-        b = np.where(near, b, b_band)
+    return x2 - s * (0.5 * x2 + 2.0 * t * _series(_P_COEFFS, t, t.max(initial=0.0), tol))
+
+
+def _band_correction(r, s1, s2):
+    """B(r + r_lo) - B(r) = (r - 1/r) r_lo to first order, with r + r_lo = s1/s2.
+
+    For 1/8 <= r <= 8, where the condition number of B is 2 to 3.7, this
+    removes the error that the rounding of r = fl(s1/s2) would cause.
+    """
+    return (r - 1.0 / r) * _division_residual(r, s1, s2)
+
+
+def _scale_part(s1, s2, tol):
+    """B(r) = (r^2 - 1)/2 - log r >= 0 for r = sigma1 / sigma2, to a few ulp.
+
+    1/2 <= r <= 2: eq-stable-b; elsewhere the direct form, corrected for the
+    rounding of r where 1/8 <= r <= 8 (needed for float64 results only: the
+    error it removes, 3.7 u, is far below half an ulp of float32).
+    """
+    r = s1 / s2
+    near = (r >= 0.5) & (r <= 2.0)
+    if near.all():  # the common case of KL penalties: nothing to gather
+        return _scale_part_near(s1, s2, tol)
+    b = np.empty_like(r)
+    i, j = np.flatnonzero(near), np.flatnonzero(~near)
+    b[i] = _scale_part_near(s1[i], s2[i], tol)
+    rj = r[j]
+    log_rj = np.log(rj)
+    b[j] = _half_square(rj) - 0.5 - log_rj  # the direct form
+    k = j[np.abs(log_rj) <= _LN8]  # 1/8 <= r < 1/2 or 2 < r <= 8
+    if k.size and tol < _FLOAT32_TOL:
+        b[k] += _band_correction(r[k], s1[k], s2[k])
+    if rj.min() < 1e-300:  # r is subnormal or 0: take the logs separately
+        k = j[rj < 1e-300]
+        b[k] = np.log(s2[k]) - np.log(s1[k]) - 0.5
+    if rj.max() == np.inf:  # r^2/2 overflowed, and B with it (not inf - inf)
+        b[j[rj == np.inf]] = np.inf
     return b
 
 
-def _kl_normal_careful(m1, s1, m2, s2):
-    """KL for 1/8 <= s1/s2 <= 8: the Mahalanobis part plus the careful scale part."""
-    return _half_square((m1 - m2) / s2) + _scale_part_careful(s1, s2)
+def _kl_normal(m1, s1, m2, s2, tol):
+    """KL(N(m1, s1^2) || N(m2, s2^2)) = delta^2/2 + B(r), equation eq-stable-b."""
+    return _half_square(_standardised_difference(m1, m2, s2)) + _scale_part(s1, s2, tol)
 
 
-def _kl_normal_kernel(m1, s1, m2, s2, out, scratch):
-    """KL = (delta^2 + r^2 - 1)/2 - log r in as few passes as the textbook form.
+def _half_expm1_minus(v, tol=_FLOAT64_TOL):
+    """g(v)/2 = (expm1(v) - v)/2 >= 0, for every finite v; finite where it fits.
 
-    Validates the block as it goes: NaN or inf in a mean shows up in the
-    extremes of delta, and in a standard deviation in those of r, so only the
-    positivity of sigma1 and sigma2 needs reductions of its own; a block whose
-    extremes look wrong gets the full, argument-naming check.  Returns the
-    indices of the elements with 1/8 <= r <= 8 and delta^2 < 64, which the
-    careful form recomputes.  Blocks with extreme values (|delta| > 1e150, r^2 near
-    overflow, r subnormal) go to :func:`_kl_normal_slow` instead.
+    -1 <= v <= 2: v^2/2 G(v) with G's series, whose terms do not cancel;
+    v < -1: (e^v + (-1 - v))/2, two non-negative terms; v > 2:
+    (e^v - (1 + v))/2, which loses at most a factor 1.7 to cancellation, and,
+    for v > 700, where e^v would overflow before g/2 does,
+    e^{v/2} (e^{v/2}/2) - (1 + v)/2.  (No expm1: numpy's is slower than exp,
+    and up to 4 ulp off on AVX-512 machines, which cancellation would amplify.)
     """
-    d, r, h, mask = scratch[0], scratch[1], scratch[2], scratch[4]
-    if not (s1.min() > 0 and s2.min() > 0):
-        check_values("sigma1", s1, positive=True)
-        check_values("sigma2", s2, positive=True)
-    np.subtract(m1, m2, out=d)
-    np.divide(d, s2, out=d)
-    dlo, dhi = float(d.min()), float(d.max())
-    np.divide(s1, s2, out=r)
-    rlo, rhi = float(r.min()), float(r.max())
-    # NaN fails every comparison, so a NaN or inf input lands here too.
-    if not (-1e150 < dlo and dhi < 1e150 and 1e-300 <= rlo and rhi <= 1e147):
-        for name, arr in (("mu1", m1), ("sigma1", s1), ("mu2", m2), ("sigma2", s2)):
-            check_values(name, arr, positive=name.startswith("sigma"))
-        # valid but extreme: delta^2 or r^2 near overflow, r near underflow
-        _kl_normal_slow(m1, s1, m2, s2, out, scratch)
-        return None
-    if rlo >= 0.125 and rhi <= 8.0:  # the whole block takes the careful form
-        for i in range(0, out.size, _CAREFUL):
-            sl = slice(i, i + _CAREFUL)
-            out[sl] = _kl_normal_careful(m1[sl], s1[sl], m2[sl], s2[sl])
-        return None
-    np.log(r, out=h)
-    np.multiply(d, d, out=d)
-    idx = None
-    if rlo <= 8.0 and rhi >= 0.125:
-        # Elements with r in [1/8, 8] take the careful forms, unless delta^2 >= 64:
-        # then KL >= 32 and the direct form's rounding, at most a few ulp of
-        # delta^2/2 + r^2/2 + 1/2 + |log r| <= KL + 35, stays within ~3 ulp of KL.
-        np.abs(h, out=out)
-        np.less_equal(out, _LN8, out=mask)
-        mask &= d < 64.0
-        idx = np.flatnonzero(mask)
-    np.multiply(r, r, out=r)
-    d += r
-    d -= 1.0
-    d *= 0.5
-    np.subtract(d, h, out=out)
-    return idx
+    small = (v >= -1.0) & (v <= 2.0)
+    if small.all():  # the common case near q = p: nothing to gather
+        return _half_square(v) * _series(_G_COEFFS, v, np.abs(v).max(initial=0.0), tol)
+    half_g = np.empty_like(v)
+    i = np.flatnonzero(small)
+    if i.size:
+        w = v[i]
+        half_g[i] = _half_square(w) * _series(_G_COEFFS, w, np.abs(w).max(), tol)
+    i = np.flatnonzero(v < -1.0)
+    if i.size:
+        w = v[i]
+        half_g[i] = 0.5 * (np.exp(w) + (-1.0 - w))
+    i = np.flatnonzero(~(small | (v < -1.0)))  # v > 2 (and NaN, which stays NaN)
+    if i.size:
+        w = v[i]
+        half_g[i] = 0.5 * (np.exp(w) - (1.0 + w))
+        big = np.flatnonzero(w > 700.0)
+        e = np.exp(0.5 * w[big])
+        half_g[i[big]] = (0.5 * e) * e - 0.5 * (1.0 + w[big])
+    return half_g
 
 
-def _cross_entropy_normal_kernel(m1, s1, m2, s2, out, scratch):
-    w1, w2 = scratch
-    _mahalanobis_half(m1, m2, s2, out=w1, tmp=w2)
-    np.divide(s1, s2, out=w2)
-    np.multiply(w2, 0.5, out=out)
-    np.multiply(out, w2, out=out)
-    out += w1
-    out += np.log(s2, out=w2)
-    out += _HALF_LOG_2PI
+def _kl_std_normal(mu, log_var, tol):
+    """KL(N(mu, e^v) || N(0, 1)) = mu^2/2 + g(v)/2."""
+    return _half_square(mu) + _half_expm1_minus(log_var, tol)
 
 
-def _entropy_normal_kernel(s, out, scratch):
-    np.log(s, out=out)
-    out += _HALF_LOG_2PIE
+def _entropy(s, tol):
+    """H = log(y) with y = sigma sqrt(2 pi e), relative to a few ulp everywhere.
+
+    y is rounded once; its rounding and the remainder of sqrt(2 pi e) enter as
+    a correction c with y (1 + c) = sigma sqrt(2 pi e), computed exactly
+    (two-product) where H is small.  Near H = 0 (1/2 <= y <= 2), log y is
+    log1p(y - 1), where y - 1 is exact.
+    """
+    y = s * _ROOT_2PIE
+    h = np.log(y) + _ROOT_2PIE_LO / _ROOT_2PIE
+    near = np.flatnonzero((y >= 0.5) & (y <= 2.0))
+    if near.size:
+        sn = s[near]
+        yn, e = _mul_with_residual(sn, _ROOT_2PIE)
+        h[near] = np.log1p(yn - 1.0) + (e + sn * _ROOT_2PIE_LO) / yn
+    if s.min() < 1e-300 or s.max() > 1e300:  # y under- or overflows; |H| > 690 needs no care
+        extreme = np.flatnonzero((s < 1e-300) | (s > 1e300))
+        h[extreme] = np.log(s[extreme]) + _HALF_LOG_2PIE
+    return h
 
 
-def _half_expm1_minus(v):
-    """(expm1(v) - v)/2 >= 0, accurate for all finite v, finite where it fits."""
-    g = np.expm1(v)
-    g -= v
-    g *= 0.5
-    small = np.abs(v) <= 1.0
-    if small.any():
-        w = v[small]
-        g[small] = _half_square(w) * _horner(_G_COEFFS, w)
-    big = v > 700.0  # expm1 would overflow before g/2 does
-    if big.any():
-        e = np.exp(0.5 * v[big])
-        g[big] = (0.5 * e) * e - 0.5 * (1.0 + v[big])
-    return g
+def _half_r2_minus_one(s1, s2):
+    """(r^2 - 1)/2 for r = sigma1/sigma2; x (1 + x/2) with x = r - 1 near r = 1."""
+    r = s1 / s2
+    out = _half_square(r) - 0.5
+    near = np.flatnonzero((r >= 0.5) & (r <= 2.0))
+    if near.size:
+        x = (s1[near] - s2[near]) / s2[near]  # an exact numerator
+        out[near] = x * (1.0 + 0.5 * x)
+    return out
 
 
-def _kl_std_normal_kernel(mu, log_var, out, scratch):
-    np.add(_half_square(mu), _half_expm1_minus(log_var), out=out)
+def _cross_entropy(m1, s1, m2, s2, tol):
+    """H(q, p) = H(p) + (r^2 - 1)/2 + delta^2/2, each part to a few ulp of itself."""
+    delta = _standardised_difference(m1, m2, s2)
+    return (_entropy(s2, tol) + _half_r2_minus_one(s1, s2)) + _half_square(delta)
 
 
-def _two_normals(mu1, sigma1, mu2, sigma2):
-    """The result dtype and the four parameters as broadcast float arrays (values checked later)."""
-    arrays = broadcast(
-        mu1=as_float_array("mu1", mu1), sigma1=as_float_array("sigma1", sigma1),
-        mu2=as_float_array("mu2", mu2), sigma2=as_float_array("sigma2", sigma2),
+# --- arrays in, arrays out ----------------------------------------------------------
+
+
+def _evaluate(formula, positive=(), **named):
+    """``formula`` on the named array_like arguments: validated, broadcast, in chunks.
+
+    Each argument becomes a float array (``ValueError`` naming it if it is not
+    real numbers or is masked); numpy's buffered iterator broadcasts them
+    (``ValueError`` naming the shapes if they do not broadcast), converts them
+    to float64 and hands out chunks of ``_CHUNK`` elements, evaluated as
+    ``formula(*chunks, tol=...)`` with the accuracy the result's dtype needs.
+    The result has the broadcast shape and the dtype of :func:`result_dtype`;
+    0-d input gives a numpy scalar.
+
+    Validation costs one reduction per argument in ``positive`` (its minimum
+    must be positive) and one for the result, not two per argument: every
+    formula here turns a NaN or an infinite argument into a NaN or an infinite
+    result.  Only a chunk whose result is not finite gets the full check,
+    which raises ``ValueError`` naming the argument; if it passes, the
+    infinities are the result's own (a KL beyond the largest float).
+    """
+    arrays = [as_float_array(name, value) for name, value in named.items()]
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in zip(named, arrays))
+        raise ValueError(f"shapes do not broadcast: {shapes}") from None
+    dtype = result_dtype(*named.values())
+    tol = _FLOAT32_TOL if dtype == np.float32 else _FLOAT64_TOL
+    it = np.nditer(
+        [*arrays, None],
+        flags=["external_loop", "buffered", "zerosize_ok"],
+        op_flags=[["readonly"]] * len(arrays) + [["writeonly", "allocate"]],
+        op_dtypes=[np.float64] * len(arrays) + [dtype],
+        casting="same_kind",  # the float64 result is rounded to float32 for float32 input
+        buffersize=_CHUNK,
     )
-    return result_dtype(mu1, sigma1, mu2, sigma2), arrays
+    # Floating-point warnings off: the formulas handle overflow themselves,
+    # and a float32 result beyond float32's range is inf, as it should be.
+    with it, np.errstate(all="ignore"):
+        for *chunks, out in it:
+            args = dict(zip(named, chunks))
+            if not all(args[name].min() > 0 for name in positive):
+                _check(args, positive)
+            result = formula(*chunks, tol=tol)
+            if not math.isfinite(result.sum()):
+                _check(args, positive)
+            out[...] = result
+        result = it.operands[-1]
+    return result[()] if result.ndim == 0 else result
+
+
+def _check(args, positive):
+    """Raise ``ValueError`` naming the first argument with NaN, inf, or a value <= 0 if positive."""
+    for name, chunk in args.items():
+        check_values(name, chunk, positive=name in positive)
+
+
+# --- the public functions --------------------------------------------------------------
 
 
 def kl_normal(mu1, sigma1, mu2, sigma2):
@@ -366,24 +365,26 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
     -------
     ndarray or float
         KL in nats, with the broadcast shape of the inputs (a numpy scalar for
-        scalar input).  float32 when every input is float32, else float64.
-        Accurate to a few ulp everywhere (at most 4 in float64 on the book's
-        accuracy grids), including q ~ p, where the textbook formula loses
-        every digit; ``inf`` only where the KL exceeds the largest float.
+        scalar input).  float32 when every array input is float32 (Python
+        floats do not count), else float64.  Accurate to a few ulp everywhere
+        (at most 4 in float64 on the book's accuracy grids), including q ~ p,
+        where the textbook formula loses every digit; ``inf`` only where the KL
+        exceeds the largest float.
 
     Raises
     ------
     ValueError
         If any argument is NaN or infinite, if ``sigma1`` or ``sigma2`` is
-        not positive, or if the shapes do not broadcast.  The message names the
-        argument.
+        not positive, if an argument is not real numbers or is a masked array,
+        or if the shapes do not broadcast.  The message names the argument.
 
     Notes
     -----
     Derived in the book's chapter "The KL between two univariate Gaussians"
     (equation ``eq-kl-normal``); see also Cover & Thomas, *Elements of
-    Information Theory*, 2nd ed., ch. 8.  The evaluation scheme is described in
-    the module docstring of :mod:`kltools.closed_forms`.
+    Information Theory*, 2nd ed., ch. 8.  It is evaluated as the chapter
+    "Computing the KL accurately" derives it (equation ``eq-stable-b``); the
+    module docstring of :mod:`kltools.closed_forms` maps the code to it.
 
     Examples
     --------
@@ -392,16 +393,12 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
     0.0
     >>> round(float(kl_normal(1.0, 2.0, 0.0, 1.0)), 6)
     1.306853
+    >>> kl = kl_normal(0.0, 1.0 + 1e-9, 0.0, 1.0)  # q ~ p: about x^2 for sigma1 = 1 + x
+    >>> print(f"{float(kl):.6e}")  # the textbook formula: no correct digit
+    1.000000e-18
     """
-    return _blockwise(
-        _kl_normal_kernel,
-        *_two_normals(mu1, sigma1, mu2, sigma2),
-        ("mu1", "sigma1", "mu2", "sigma2"),
-        positive=("sigma1", "sigma2"),
-        scratch=(np.float64,) * 4 + (np.bool_,),
-        careful=_kl_normal_careful,
-        validate=False,  # _kl_normal_kernel validates each block from its own reductions
-    )
+    return _evaluate(_kl_normal, ("sigma1", "sigma2"),
+                     mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
 
 
 def expm1_minus_x(v):
@@ -411,7 +408,7 @@ def expm1_minus_x(v):
     KL(N(mu, e^v) || N(0, 1)) = (mu^2 + g(v)) / 2, and it is the Monte Carlo
     estimator k3 of KL(q || p) with v = log p(x) - log q(x) (Schulman 2020).
     Written literally, ``np.exp(v) - 1 - v`` loses every digit as v -> 0 and
-    can come out negative; here g is summed as a series for |v| <= 1.
+    can come out negative; here g is summed as a series for -1 <= v <= 2.
 
     Parameters
     ----------
@@ -429,12 +426,13 @@ def expm1_minus_x(v):
     Raises
     ------
     ValueError
-        If ``v`` contains NaN or inf, or is not real.
+        If ``v`` contains NaN or inf, is not real, or is a masked array.
 
     Notes
     -----
-    Derived in the book's chapter "Accuracy near q = p" (the log-variance
-    form); the estimator reading is in "Monte Carlo estimates of the KL".
+    Derived in the book's chapter "Computing the KL accurately" (the
+    log-variance form, equation ``eq-g-series``); the estimator reading is in
+    "Monte Carlo estimates of the KL".
 
     Examples
     --------
@@ -444,13 +442,7 @@ def expm1_minus_x(v):
     >>> float(expm1_minus_x(1e-8))  # the literal formula gives 0 or 1.1e-16 here
     5.000000016666667e-17
     """
-    arr = as_float_array("v", v)
-    dtype = result_dtype(v)
-    check_values("v", arr)
-    x = np.asarray(arr, dtype=np.float64).reshape(-1)
-    with np.errstate(over="ignore"):
-        out = (2.0 * _half_expm1_minus(x)).reshape(arr.shape).astype(dtype, copy=False)
-    return out[()] if out.ndim == 0 else out
+    return _evaluate(lambda x, tol: 2.0 * _half_expm1_minus(x, tol), v=v)
 
 
 def kl_std_normal(mu, log_var):
@@ -476,22 +468,23 @@ def kl_std_normal(mu, log_var):
     -------
     ndarray or float
         KL in nats, per element (no sum over latent dimensions), with the
-        broadcast shape.  float32 when both inputs are float32, else float64.
-        Accurate to a few ulp; no overflow while the KL itself is finite (the
-        literal formula overflows at v > 709.78 in float64 and v > 88.72 in
-        float32).
+        broadcast shape.  float32 when both array inputs are float32, else
+        float64.  Accurate to a few ulp; no overflow while the KL itself is
+        finite (the literal formula overflows at v > 709.78 in float64 and
+        v > 88.72 in float32).
 
     Raises
     ------
     ValueError
-        If ``mu`` or ``log_var`` is NaN or infinite, or if the shapes do not
-        broadcast.
+        If ``mu`` or ``log_var`` is NaN or infinite, not real or a masked
+        array, or if the shapes do not broadcast.
 
     Notes
     -----
     Kingma & Welling (2014), *Auto-Encoding Variational Bayes*, Appendix B,
     with sigma^2 = exp(v); derived in the book's chapter "The KL between two
-    univariate Gaussians" (equation ``eq-kl-unit-prior``).
+    univariate Gaussians" (equation ``eq-kl-unit-prior``), evaluated as
+    mu^2/2 + g(v)/2 with :func:`expm1_minus_x`.
 
     Examples
     --------
@@ -501,10 +494,7 @@ def kl_std_normal(mu, log_var):
     >>> round(float(kl_std_normal(1.0, 0.0)), 12)
     0.5
     """
-    m = as_float_array("mu", mu)
-    v = as_float_array("log_var", log_var)
-    dtype = result_dtype(mu, log_var)
-    return _blockwise(_kl_std_normal_kernel, dtype, broadcast(mu=m, log_var=v), ("mu", "log_var"))
+    return _evaluate(_kl_std_normal, mu=mu, log_var=log_var)
 
 
 def entropy_normal(sigma):
@@ -523,30 +513,33 @@ def entropy_normal(sigma):
     -------
     ndarray or float
         Entropy in nats, same shape as ``sigma``; float32 for float32 input.
-        Accurate to a few ulps of the terms it adds, |log sigma| + log(2 pi e)/2
-        (at most 4 in float64 on the book's accuracy grids): near the zero at
-        sigma = (2 pi e)^(-1/2) the error relative to the result is unbounded,
-        as for any sum of terms of both signs.
+        Accurate to a few ulp of the result everywhere (at most 4 in float64
+        on the book's accuracy grids), also near its zero at
+        sigma = (2 pi e)^(-1/2) = 0.24197..., where the literal formula's
+        error relative to the result is unbounded.
 
     Raises
     ------
     ValueError
-        If ``sigma`` is NaN, infinite or not positive.
+        If ``sigma`` is NaN, infinite, not positive, not real or a masked array.
 
     Notes
     -----
     Cover & Thomas, *Elements of Information Theory*, 2nd ed., eq. (8.9);
     derived in the book's chapter "The entropy of a Gaussian"
-    (equation ``eq-entropy-normal``).
+    (equation ``eq-entropy-normal``).  Evaluated as log(sigma sqrt(2 pi e)),
+    with log1p near the zero.
 
     Examples
     --------
     >>> from kltools import entropy_normal
     >>> round(float(entropy_normal(1.0)), 10)
     1.4189385332
+    >>> h = entropy_normal(0.24197072451914337)  # just above the zero
+    >>> print(f"{float(h):.6e}")  # the literal formula: 0.0 or worse
+    6.418005e-17
     """
-    s = as_float_array("sigma", sigma)
-    return _blockwise(_entropy_normal_kernel, result_dtype(sigma), (s,), ("sigma",), positive=("sigma",))
+    return _evaluate(_entropy, ("sigma",), sigma=sigma)
 
 
 def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
@@ -570,16 +563,21 @@ def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
     -------
     ndarray or float
         Cross-entropy in nats with the broadcast shape; float32 when every
-        input is float32.  Accurate to a few ulps of the terms it adds,
-        delta^2/2 + r^2/2 + |log sigma2| + log(2 pi)/2 with
-        delta = (mu1 - mu2)/sigma2 and r = sigma1/sigma2 (at most 8 in float64
-        on the book's accuracy grids); like the entropy it crosses zero.
+        array input is float32.  Computed as H(p) + (r^2 - 1)/2 + delta^2/2
+        with r = sigma1/sigma2 and delta = (mu1 - mu2)/sigma2, each part to a
+        few ulp of itself: the error is at most a few ulp of
+        |H(p)| + |r^2 - 1|/2 + delta^2/2 (at most 4 in float64 on the book's
+        accuracy grids).  That is a few ulp of the result wherever the parts
+        do not cancel, including near the zero at q = p with
+        sigma1 = sigma2 = (2 pi e)^(-1/2); where they do cancel (the result
+        crosses zero elsewhere) the bound is absolute.
 
     Raises
     ------
     ValueError
-        If any argument is NaN or infinite, a sigma is not positive, or the
-        shapes do not broadcast.
+        If any argument is NaN or infinite, a sigma is not positive, an
+        argument is not real numbers or is a masked array, or the shapes do
+        not broadcast.  The message names the argument.
 
     Notes
     -----
@@ -593,10 +591,5 @@ def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
     >>> round(float(cross_entropy_normal(0.0, 1.0, 0.0, 1.0)), 10)
     1.4189385332
     """
-    return _blockwise(
-        _cross_entropy_normal_kernel,
-        *_two_normals(mu1, sigma1, mu2, sigma2),
-        ("mu1", "sigma1", "mu2", "sigma2"),
-        positive=("sigma1", "sigma2"),
-        scratch=(np.float64,) * 2,
-    )
+    return _evaluate(_cross_entropy, ("sigma1", "sigma2"),
+                     mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)

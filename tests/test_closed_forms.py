@@ -2,13 +2,21 @@
 
 import math
 
+import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_quad, kl_std_normal
-from kltools.accuracy import ulp_error
+from kltools import (
+    cross_entropy_normal,
+    entropy_normal,
+    expm1_minus_x,
+    kl_normal,
+    kl_quad,
+    kl_std_normal,
+)
+from kltools.accuracy import kl_normal_grid, ulp_error, ulp_errors
 
 from .reference import (
     cross_entropy_normal_ref,
@@ -75,19 +83,14 @@ def test_cross_entropy_normal_matches_mpmath(point):
     assert abs(float(cross_entropy_normal(*point)) - float(ref)) <= MAX_ULP * EPS * max(1.0, abs(float(ref)))
 
 
-def test_grids_in_one_vectorised_call():
-    """A seeded sample of the near-equal and wide grids, through one array call."""
-    rng = np.random.default_rng(20261121)
+def test_near_and_wide_elements_mixed_in_one_call():
+    """Elements that take different forms, interleaved inside one chunk, each within 4 ulp."""
     n = 400
-    eps = 10 ** rng.uniform(-12, -1, n) * rng.choice([-1, 1], n)
-    s2 = 10 ** rng.uniform(-3, 3, n)
-    near = (s2 * 1e-9 * rng.normal(size=n), s2 * (1 + eps), np.zeros(n), s2)
-    lv1, lv2 = rng.uniform(-30, 30, n), rng.uniform(-30, 30, n)
-    wide = (rng.uniform(-1e3, 1e3, n), np.exp(lv1 / 2), rng.uniform(-1e3, 1e3, n), np.exp(lv2 / 2))
-    for grid in (near, wide):
-        got = kl_normal(*grid)
-        errors = [ulp_error(got[i], kl_normal_ref(*(a[i] for a in grid))) for i in range(n)]
-        assert max(errors) <= MAX_ULP
+    near, wide = kl_normal_grid("near", n, seed=11), kl_normal_grid("wide", n, seed=12)
+    take_wide = np.random.default_rng(13).random(n) < 0.3
+    grid = tuple(np.where(take_wide, w, a) for a, w in zip(near, wide))
+    got = kl_normal(*grid)
+    assert max(ulp_errors(got, [kl_normal_ref(*pt) for pt in zip(*grid)])) <= MAX_ULP
 
 
 # --- properties -------------------------------------------------------------
@@ -234,3 +237,160 @@ def test_shapes_that_do_not_broadcast():
 def test_non_numeric_input():
     with pytest.raises(ValueError, match="sigma1"):
         kl_normal(0.0, "one", 0.0, 1.0)
+
+
+# --- g(v) = expm1(v) - v -------------------------------------------------------
+
+
+def _g_ref(v):
+    """expm1(v) - v to 50 digits: the subtraction cancels about log10(2/|v|) of them."""
+    v = float(v)
+    extra = math.ceil(-math.log10(abs(v))) + 1 if 0 < abs(v) < 1 else 0
+    with mp.workdps(50 + extra):
+        return +(mp.expm1(mp.mpf(v)) - v)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_expm1_minus_x_within_4_ulp_for_every_finite_float64(v):
+    g = expm1_minus_x(v)
+    assert g.dtype == np.float64 and g >= 0
+    assert ulp_error(g, _g_ref(v)) <= MAX_ULP  # inf exactly where g exceeds the largest float
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, width=32))
+def test_expm1_minus_x_float32_rounded_once(v):
+    g = expm1_minus_x(np.float32(v))
+    assert g.dtype == np.float32 and g >= 0
+    assert ulp_error(g, _g_ref(v), np.float32) <= 1  # computed in float64, rounded once
+
+
+def test_expm1_minus_x_on_a_grid_and_at_its_edges():
+    """Both sides of the series' range |v| <= 1, tiny v, and beyond exp's overflow."""
+    v = np.concatenate([np.linspace(-3, 3, 601), 10.0 ** np.arange(-320, 1),
+                        -(10.0 ** np.arange(-320, 1)), [1 - 2**-53, 1 + 2**-52, 700.0,
+                                                        709.7, 709.78, 709.8, -745.0, -1e308]])
+    g = expm1_minus_x(v)
+    assert g.shape == v.shape and not np.any(g < 0)
+    assert ulp_errors(g, [_g_ref(x) for x in v]).max() <= MAX_ULP
+    assert expm1_minus_x(709.8) == np.inf and np.isfinite(expm1_minus_x(709.78))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_expm1_minus_x_names_v(bad):
+    with pytest.raises(ValueError, match="v must be finite"):
+        expm1_minus_x(np.array([0.0, bad]))
+    with pytest.raises(ValueError, match="v "):
+        expm1_minus_x(np.ma.masked_array([0.0, 1.0], mask=[False, True]))
+
+
+# --- entropy and cross-entropy near their zeros ----------------------------------
+
+SIGMA0 = 0.24197072451914337  # the double nearest (2 pi e)^(-1/2), where H(N(mu, sigma^2)) = 0
+
+
+def test_the_split_constant_is_sqrt_2_pi_e():
+    from kltools.closed_forms import _ROOT_2PIE, _ROOT_2PIE_LO
+
+    with mp.workdps(50):
+        exact = mp.sqrt(2 * mp.pi * mp.e)
+        assert _ROOT_2PIE == float(exact) and _ROOT_2PIE_LO == float(exact - mp.mpf(_ROOT_2PIE))
+
+
+def test_entropy_keeps_its_relative_accuracy_at_its_zero():
+    """issue 16: entropy_normal(SIGMA0) was 0.0; the true value is 6.4e-17."""
+    sigmas = np.array([SIGMA0, *np.nextafter(SIGMA0, [0.0, 1.0]),
+                       *(SIGMA0 * (1 + np.array([1e-15, -1e-15, 3e-9, -3e-9, 0.4, -0.4])))])
+    got = entropy_normal(sigmas)
+    assert ulp_errors(got, [entropy_normal_ref(s) for s in sigmas]).max() <= MAX_ULP
+    assert got[0] > 6e-17
+
+
+@pytest.mark.parametrize("rel", [0.0, 1e-15, -1e-15, 1e-9, -1e-9, 1e-3, -1e-3])
+def test_cross_entropy_keeps_its_relative_accuracy_at_its_zero_q_equal_p(rel):
+    """At q = p = N(mu, SIGMA0^2) the cross-entropy is the entropy, about 0.
+
+    issue 16: this was 456 ulp off; every part (H(p), (r^2 - 1)/2, delta^2/2)
+    is now small there and computed to a few ulp of itself.
+    """
+    s = SIGMA0 * (1 + rel)
+    point = (0.3, s, 0.3 + 1e-12 * s, s)
+    ref = cross_entropy_normal_ref(*point)
+    assert ulp_error(cross_entropy_normal(*point), ref) <= MAX_ULP
+
+
+# --- dtypes and masked arrays ------------------------------------------------------
+
+FUNCTIONS = [
+    (kl_normal, (0.5, 0.7, -0.1, 1.3)),
+    (kl_std_normal, (0.5, -0.3)),
+    (entropy_normal, (0.7,)),
+    (cross_entropy_normal, (0.5, 0.7, -0.1, 1.3)),
+    (expm1_minus_x, (0.3,)),
+]
+
+
+@pytest.mark.parametrize("func, args", FUNCTIONS)
+def test_a_numpy_float64_scalar_counts_as_float64(func, args):
+    """issue 16: np.float64(x) with float32 arrays gave float32, as if it were a Python float."""
+    arrays = [np.full(3, a, dtype=np.float32) for a in args]
+    assert func(*arrays).dtype == np.float32
+    assert func(*arrays[:-1], np.float64(args[-1])).dtype == np.float64
+    if len(args) > 1:  # Python floats stay weak
+        assert func(*arrays[:-1], float(args[-1])).dtype == np.float32
+    assert func(*arrays[:-1], np.array(args[-1])).dtype == np.float64  # a 0-d float64 array too
+
+
+@pytest.mark.parametrize("func, args", FUNCTIONS)
+def test_masked_arrays_are_rejected_naming_the_argument(func, args):
+    """A masked array's mask was silently dropped; now it is refused, naming the argument."""
+    names = {kl_normal: ("mu1", "sigma1", "mu2", "sigma2"), kl_std_normal: ("mu", "log_var"),
+             entropy_normal: ("sigma",), cross_entropy_normal: ("mu1", "sigma1", "mu2", "sigma2"),
+             expm1_minus_x: ("v",)}[func]
+    for i, name in enumerate(names):
+        masked = list(args)
+        masked[i] = np.ma.masked_array([args[i], args[i]], mask=[False, True])
+        with pytest.raises(ValueError, match=rf"^{name} is a masked array"):
+            func(*masked)
+
+
+def test_broadcasting_across_chunks():
+    """(n, 3) against (3,) with n * 3 spanning several chunks: equal to the elementwise calls."""
+    rng = np.random.default_rng(8)
+    mu1 = rng.normal(size=(9001, 3))
+    sigma1 = np.exp(rng.normal(size=(9001, 3)))
+    mu2, sigma2 = np.array([0.0, 1.0, -2.0]), np.array([1.0, 0.5, 3.0])
+    out = kl_normal(mu1, sigma1, mu2, sigma2)
+    assert out.shape == (9001, 3)
+    for i in rng.choice(9001, 50, replace=False):
+        for j in range(3):
+            assert out[i, j] == kl_normal(mu1[i, j], sigma1[i, j], mu2[j], sigma2[j])
+    with pytest.raises(ValueError, match="sigma1 must be > 0"):
+        bad = sigma1.copy()
+        bad[-1, -1] = 0.0  # in the last chunk
+        kl_normal(mu1, bad, mu2, sigma2)
+
+
+ARGUMENTS = [
+    (kl_normal, ("mu1", "sigma1", "mu2", "sigma2"), (0.5, 0.7, -0.1, 1.3)),
+    (cross_entropy_normal, ("mu1", "sigma1", "mu2", "sigma2"), (0.5, 0.7, -0.1, 1.3)),
+    (kl_std_normal, ("mu", "log_var"), (0.5, -0.3)),
+    (entropy_normal, ("sigma",), (0.7,)),
+    (expm1_minus_x, ("v",), (0.3,)),
+]
+
+
+@pytest.mark.parametrize("func, names, args", ARGUMENTS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 0.0, -1.0])
+def test_one_bad_element_in_a_large_array_is_named(func, names, args, bad):
+    """Validation is per chunk and partly lazy (a non-finite result triggers the full
+    check): one bad element in any chunk of any argument is still found and named."""
+    rng = np.random.default_rng(4)
+    n = 50_000  # several chunks
+    for i, name in enumerate(names):
+        if bad <= 0 and not name.startswith("sigma"):
+            continue  # only standard deviations must be positive
+        arrays = [np.full(n, a) for a in args]
+        arrays[i][rng.integers(n)] = bad
+        message = "must be finite" if not np.isfinite(bad) else "must be > 0"
+        with pytest.raises(ValueError, match=f"^{name} {message}"):
+            func(*arrays)

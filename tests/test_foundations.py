@@ -16,7 +16,15 @@ import pytest
 import sympy as sp
 
 from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
-from kltools.accuracy import max_ulp_error, reference_values
+from kltools.accuracy import (
+    GRIDS,
+    entropy_normal_grid,
+    kl_normal_grid,
+    kl_normal_textbook,
+    kl_std_normal_grid,
+    max_ulp_error,
+    reference_values,
+)
 from kltools.symbolic import (
     Derivation,
     Expectation,
@@ -64,19 +72,13 @@ def derived():
 # --- the closed forms against the derived expressions (moved from chapters 2-4) ---
 
 
-def test_entropy_normal_over_the_whole_float_range(derived):
-    """Chapter 2: log(sigma) + log(2 pi)/2 + 1/2 for sigma from 1e-300 to 1e300.
-
-    The entropy crosses zero at sigma ~ 0.242, where its relative error is
-    unbounded, so the tolerance is 4 ulp of the terms the formula adds,
-    |log sigma| + 1.42 (log(2 pi)/2 + 1/2 = 1.4189...).
-    """
-    sigmas = np.concatenate([10.0 ** np.linspace(-300, 300, 41), np.linspace(0.05, 5, 40)])
-    refs = reference_values(derived["entropy"], [sigma], sigmas[:, None])
-    got = entropy_normal(sigmas)
-    scale = EPS * (np.abs(np.log(sigmas)) + 1.42)
-    errors = [abs(float(g) - float(r)) / s for g, r, s in zip(got, refs, scale)]
-    assert max(errors) <= MAX_ULP
+@pytest.mark.parametrize("grid", GRIDS)
+def test_entropy_normal_over_the_whole_float_range(derived, grid):
+    """Chapter 2: log(sigma) + log(2 pi)/2 + 1/2 on the accuracy grids, sigma from
+    1e-300 to 1e300, and around the zero at sigma ~ 0.242 (the near grid), in ulps
+    of the result."""
+    sigmas = entropy_normal_grid(grid, 150, seed=1)
+    assert max_ulp_error(entropy_normal, derived["entropy"], [sigma], sigmas[:, None]) <= MAX_ULP
 
 
 def test_cross_entropy_normal_on_a_random_sample(derived):
@@ -95,20 +97,11 @@ def test_cross_entropy_normal_on_a_random_sample(derived):
     assert err <= MAX_ULP
 
 
-def _kl_grids(rng, n=150):
-    wide = np.column_stack([rng.uniform(-10, 10, n), 10 ** rng.uniform(-3, 3, n),
-                            rng.uniform(-10, 10, n), 10 ** rng.uniform(-3, 3, n)])
-    rel = 10 ** rng.uniform(-12, -1, n) * rng.choice([-1, 1], n)
-    s2 = 10 ** rng.uniform(-2, 2, n)
-    near = np.column_stack([s2 * 1e-7 * rng.normal(size=n), s2 * (1 + rel), np.zeros(n), s2])
-    return {"wide": wide, "near": near}
-
-
 @pytest.mark.parametrize("grid", ["wide", "near"])
 def test_kl_normal_against_the_derived_kl(derived, grid):
     """Chapter 4: random parameters, and near-equal q, p (sigma_1 = sigma_2 (1 + e),
     1e-12 <= |e| <= 0.1), where the formula as written cancels."""
-    pts = _kl_grids(np.random.default_rng(1))[grid]
+    pts = np.column_stack(kl_normal_grid(grid, 150, seed=1))
     assert max_ulp_error(kl_normal, derived["kl"], (mu1, sigma1, mu2, sigma2), pts) <= MAX_ULP
 
 
@@ -120,24 +113,18 @@ def test_the_textbook_formula_loses_every_digit_near_q_equal_p(derived):
     error is of order 1 or more, on any CPU.
     """
     pts = np.array([[0.0, 1.0 + e, 0.0, 1.0] for e in (1e-9, -3e-10, 2e-11, 1e-12)])
-
-    def textbook(m1, s1, m2, s2):
-        return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
-
     refs = reference_values(derived["kl"], (mu1, sigma1, mu2, sigma2), pts)
-    rel = [abs(float(g) - float(r)) / float(r) for g, r in zip(textbook(*pts.T), refs)]
+    rel = [abs(float(g) - float(r)) / float(r) for g, r in zip(kl_normal_textbook(*pts.T), refs)]
     assert min(rel) >= 0.01 and max(rel) >= 0.5
     assert max_ulp_error(kl_normal, derived["kl"], (mu1, sigma1, mu2, sigma2), pts) <= MAX_ULP
 
 
-def test_kl_std_normal_against_the_derived_logvar_form(derived):
+@pytest.mark.parametrize("grid", ["wide", "near"])
+def test_kl_std_normal_against_the_derived_logvar_form(derived, grid):
     """Chapter 4: the VAE term in v = log sigma^2, on a wide range and near v = 0."""
-    rng = np.random.default_rng(1)
-    mus = np.concatenate([rng.uniform(-5, 5, 100), 1e-6 * rng.normal(size=100)])
-    vs = np.concatenate([rng.uniform(-20, 20, 100), 10 ** rng.uniform(-12, 0, 100) * rng.choice([-1, 1], 100)])
     assert equivalent(derived["kl_logvar"], -(1 + V - mu**2 - sp.exp(V)) / 2)
-    err = max_ulp_error(kl_std_normal, derived["kl_logvar"], (mu, V), np.column_stack([mus, vs]))
-    assert err <= MAX_ULP
+    pts = np.column_stack(kl_std_normal_grid(grid, 150, seed=1))
+    assert max_ulp_error(kl_std_normal, derived["kl_logvar"], (mu, V), pts) <= MAX_ULP
 
 
 # --- the derivation helpers -------------------------------------------------------
