@@ -201,18 +201,30 @@ def _kl_normal_rows(args, progress):
     return bench_kl_normal(n=args.n, repeats=args.repeats, clock=args.clock, progress=progress)
 
 
-# What main() runs: functions of (the parsed arguments, a progress callback) returning
-# rows with the keys of COLUMNS.  Hook: the lead adds bench_kl_mvn (tests/bench_kl_mvn.py)
-# here, e.g. lambda args, progress: bench_kl_mvn(repeats=args.repeats, clock=args.clock),
-# with its own sizes.
-BENCHMARKS = [_kl_normal_rows]
+def _kl_mvn_rows(args, progress):
+    """kl_mvn on batches (tests/bench_kl_mvn.py, its own sizes; wall time)."""
+    try:
+        from bench_kl_mvn import bench_kl_mvn  # run as a script: tests/ is on the path
+    except ImportError:
+        from tests.bench_kl_mvn import bench_kl_mvn
+    rows = []
+    for r in bench_kl_mvn(repeats=args.repeats):
+        rows.append(dict(zip(COLUMNS, ("kl_mvn", r["name"], "float64", r["n"], "naive np",
+                                       1e3 * r["naive_s"], 1e3 * r["kl_mvn_s"], r["ratio"]))))
+        progress(rows[-1])
+    return rows
 
-HEADER = (f"{'function':22s} {'data':12s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
+
+# What main() runs: functions of (the parsed arguments, a progress callback)
+# returning rows with the keys of COLUMNS.
+BENCHMARKS = [_kl_normal_rows, _kl_mvn_rows]
+
+HEADER = (f"{'function':22s} {'data':26s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
           f" {'base ms':>9s} {'kltools ms':>10s} {'ratio':>6s}")
 
 
 def format_row(r) -> str:
-    return (f"{r['function']:22s} {r['data']:12s} {r['dtype']:8s} {r['n']:8.0e} "
+    return (f"{r['function']:22s} {r['data']:26s} {r['dtype']:8s} {r['n']:8.0e} "
             f"{r['baseline']:10s} {r['baseline_ms']:9.1f} {r['kltools_ms']:10.1f} {r['ratio']:6.2f}")
 
 
