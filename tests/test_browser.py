@@ -2,7 +2,7 @@
 
 The site is served from 127.0.0.1 and every page is opened twice:
 
-- desktop, 1366 x 900, dark mode;
+- desktop, 1280 x 800 (a common laptop screen), dark mode;
 - phone, 390 x 844, touch, light mode.
 
 Each check is its own test, parametrized by page (and width), so a report
@@ -14,14 +14,14 @@ shows exactly which page fails which check:
   link and anchor resolves.
 - ``test_phone_navigation``: tapping the visible primary-sidebar toggle (☰)
   shows the table of contents, and tapping a chapter link in it navigates.
-- ``test_equations_fit``: at 390 and 1366 px, a display equation either fits
+- ``test_equations_fit``: at 390 and 1280 px, a display equation either fits
   its column or scrolls inside its own box that fits, and its number is
   visible: inside the column, not clipped, not covered, not drawn over the
   formula.
 - ``test_tables_fit``: no table is wider than the column unless it is in a
   horizontal scroll container that fits the column and is no taller than the
   screen (so its scrollbar is in view with the table).
-- ``test_code_fits_the_column``: at 1366 px no visible code line or output
+- ``test_code_fits_the_column``: at 1280 px no visible code line or output
   line is cut at the right edge (80 characters fit).
 - ``test_no_raw_reprs``: no output shows a raw Python, numpy or sympy repr.
 - ``test_printed_output_is_one_box``: a cell's printed lines are one output
@@ -31,7 +31,7 @@ shows exactly which page fails which check:
 - ``test_no_typesetting_slips_or_placeholders``: no TeX that MathJax 3
   renders wrongly ("overeverything", "expm 1", KL(q | p)) and no
   placeholder such as "<repository URL>" in the text.
-- ``test_tables_fit_the_column_on_desktop``: at 1366 px no table needs
+- ``test_tables_fit_the_column_on_desktop``: at 1280 px no table needs
   sideways scrolling.
 - ``test_figure_text_legible_on_a_phone``: figure text renders at >= 9 px on
   a 390 px phone.
@@ -75,7 +75,7 @@ if CHROMIUM is None:
         pytest.fail("KLTOOLS_REQUIRE_BROWSER is set but no chromium was found", pytrace=False)
     pytest.skip("no chromium found; install it with `apt-get install chromium` (Debian) to run the browser test", allow_module_level=True)
 
-DESKTOP = dict(viewport={"width": 1366, "height": 900})
+DESKTOP = dict(viewport={"width": 1280, "height": 800})  # a common laptop screen
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 # Two visits per page keep the test fast: the desktop one in dark mode, the phone one
 # in light mode.  Geometry does not depend on the colour scheme, and either visit
@@ -84,7 +84,7 @@ MODES = {
     "desktop-dark": dict(DESKTOP, color_scheme="dark"),
     "phone": dict(PHONE, color_scheme="light"),
 }
-WIDTHS = {"390": "phone", "1366": "desktop-dark"}
+WIDTHS = {"390": "phone", "1280": "desktop-dark"}
 MIN_FIGURE_TEXT_PX = 9.0  # "text at least about 9 px at the rendered size on a phone"
 MATPLOTLIB_TEXT_PT = 10.0  # matplotlib's default size for tick labels and legends (rcParams font.size)
 
@@ -276,10 +276,10 @@ TABLE_CHECK = """() => {""" + _JS_HELPERS + """
 
 CODE_CHECK = """() => {
   const problems = [];
-  for (const pre of document.querySelectorAll('article div.cell pre, article div.cell_output pre')) {
+  for (const pre of new Set(document.querySelectorAll('article div.cell pre, article div.cell_output pre, article div.highlight pre'))) {
     if (!(pre.clientWidth > 0)) continue;  // a hidden (folded) input
     if (pre.scrollWidth <= pre.clientWidth + 1) continue;
-    const kind = pre.closest('.cell_input') ? 'code' : 'output';
+    const kind = pre.closest('.cell_input') ? 'code' : (pre.closest('.cell_output') ? 'output' : 'code block in the text');
     const lines = pre.textContent.split('\\n');
     const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
     problems.push(`${kind} line cut at the right edge (${longest.length} characters, ~${Math.floor(longest.length * pre.clientWidth / pre.scrollWidth)} fit): ${JSON.stringify(longest.trim().slice(0, 70))}`);
@@ -579,29 +579,29 @@ def test_tables_fit(inspector, page_path, width):
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_tables_fit_the_column_on_desktop(inspector, page_path):
-    """At 1366 px a table fits the column: scrolling sideways is for phones, not desktops."""
-    problems = inspector.get(WIDTHS["1366"], page_path)["wide_tables"]
+    """At 1280 px a table fits the column: scrolling sideways is for phones, not desktops."""
+    problems = inspector.get(WIDTHS["1280"], page_path)["wide_tables"]
     assert not problems, _report(page_path, problems)
 
 
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_code_fits_the_column(inspector, page_path):
-    """At 1366 px, 80 characters fit: no visible code or output line is cut at the right edge."""
-    problems = inspector.get(WIDTHS["1366"], page_path)["code"]
+    """At 1280 px, 80 characters fit: no visible code or output line is cut at the right edge."""
+    problems = inspector.get(WIDTHS["1280"], page_path)["code"]
     assert not problems, _report(page_path, problems)
 
 
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_no_raw_reprs(inspector, page_path):
     """No output shows a raw Python, numpy or sympy repr."""
-    problems = inspector.get(WIDTHS["1366"], page_path)["reprs"]
+    problems = inspector.get(WIDTHS["1280"], page_path)["reprs"]
     assert not problems, _report(page_path, problems)
 
 
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_printed_output_is_one_box(inspector, page_path):
     """A cell's printed lines are one output box, not one per write (nb_merge_streams)."""
-    problems = inspector.get(WIDTHS["1366"], page_path)["streams"]
+    problems = inspector.get(WIDTHS["1280"], page_path)["streams"]
     assert not problems, _report(page_path, problems)
 
 
@@ -709,7 +709,7 @@ def test_dark_mode(inspector, page_path):
     """Dark mode: the theme is dark, and every figure sits on a light background.
 
     (Console errors, failed requests, MathJax and images in dark mode are
-    test_page_renders[...-1366], which loads the page in dark mode.)
+    test_page_renders[...-1280], which loads the page in dark mode.)
     """
     problems = inspector.get("desktop-dark", page_path)["dark"]
     assert not problems, _report(page_path, problems)
@@ -738,7 +738,7 @@ def test_one_search_box_and_a_working_toggle_on_desktop(site, browser):
     hidden = not sidebar.is_visible() or "pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")
     page.close()
     assert searches == 1, f"{searches} search boxes on desktop"
-    assert hidden, "clicking the primary-sidebar toggle at 1366 px did not hide the sidebar"
+    assert hidden, "clicking the primary-sidebar toggle at 1280 px did not hide the sidebar"
 
 
 def test_search_snippets_show_math_as_text(site, browser):
