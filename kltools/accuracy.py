@@ -114,8 +114,13 @@ def ulp_error(got, ref, dtype=np.float64) -> float:
             return 0.0 if got == float("inf") * mp.sign(ref) else float("inf")
         if np.isinf(got):
             return float("inf")
-        rounded = dtype(float(ref))
-        spacing = np.spacing(abs(rounded)) if rounded != 0 else finfo.smallest_subnormal
+        rounded = abs(dtype(float(ref)))
+        if rounded == 0:
+            spacing = finfo.smallest_subnormal
+        elif rounded == finfo.max:  # np.spacing would step to inf
+            spacing = finfo.max - np.nextafter(finfo.max, dtype(0))
+        else:
+            spacing = np.spacing(rounded)
         return float(abs(mp.mpf(got) - ref) / mp.mpf(float(spacing)))
 
 
