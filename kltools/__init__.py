@@ -15,18 +15,47 @@ Symbolic derivations (sympy)
     :mod:`kltools.symbolic`, with :func:`equivalent`.
 """
 
-from .closed_forms import (
-    cross_entropy_normal,
-    entropy_normal,
-    expm1_minus_x,
-    kl_normal,
-    kl_std_normal,
-)
-from .estimators import k1, k2, k3
-from .formulas import FormulaCheck, check_formula
-from .multivariate import kl_diag_normal, kl_diag_std_normal, kl_mvn
-from .numeric import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
-from .symbolic import equivalent
+import importlib
+
+# Public name -> the submodule that defines it.  Imported on first use (PEP 562), so that
+# ``import kltools.checker`` (and ``from kltools import check_formula``) never loads numpy or
+# scipy: the checker also runs in a reader's browser, where there is no numpy.
+_SOURCES = {
+    "kl_normal": "closed_forms",
+    "kl_std_normal": "closed_forms",
+    "entropy_normal": "closed_forms",
+    "cross_entropy_normal": "closed_forms",
+    "expm1_minus_x": "closed_forms",
+    "kl_mvn": "multivariate",
+    "kl_diag_normal": "multivariate",
+    "kl_diag_std_normal": "multivariate",
+    "k1": "estimators",
+    "k2": "estimators",
+    "k3": "estimators",
+    "Estimate": "numeric",
+    "expect_quad": "numeric",
+    "expect_monte_carlo": "numeric",
+    "kl_quad": "numeric",
+    "kl_monte_carlo": "numeric",
+    "equivalent": "symbolic",
+    "check_formula": "checker",
+    "FormulaCheck": "checker",
+}
+
+
+def __getattr__(name):
+    try:
+        module = _SOURCES[name]
+    except KeyError:
+        raise AttributeError(f"module 'kltools' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SOURCES))
+
 
 __all__ = [
     "kl_normal",

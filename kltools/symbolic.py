@@ -95,13 +95,13 @@ def kl_normal_textbook(m1=mu1, s1=sigma1, m2=mu2, s2=sigma2) -> sp.Expr:
 def _as_expr(value) -> sp.Basic:
     """A sympy object from ``value``.  A string is read by kltools' own parser, never evaluated.
 
-    Strings may use the symbols above and those of :data:`kltools.formulas.SYMBOLS`,
+    Strings may use the symbols above and those of :data:`kltools.checker.SYMBOLS`,
     numbers, ``+ - * / **`` (or ``^``), ``exp``, ``log``, ``log10``, ``sqrt`` and ``pi``.
     Passing a string to sympy itself would run it through ``eval``.
     """
     if isinstance(value, str):
-        from ._parse import parse_expression
-        from .formulas import SYMBOLS
+        from .checker._parse import parse_expression
+        from .checker.formulas import SYMBOLS
 
         table = {s.name: s for s in (x, mu, sigma, mu1, mu2, sigma1, sigma2)}
         return parse_expression(value, {**SYMBOLS, **table})

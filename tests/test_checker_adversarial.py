@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kltools import check_formula
-from kltools.formulas import SYMBOLS, TIME_LIMIT
+from kltools.checker import SYMBOLS, TIME_LIMIT
 
 from .test_formulas import assert_true_counterexample
 

@@ -17,7 +17,7 @@ from kltools import check_formula, equivalent
 from kltools.symbolic import canonical, counterexample, mu, sigma, x
 
 MODULES = ["kltools", "kltools.closed_forms", "kltools.numeric", "kltools.symbolic",
-           "kltools.accuracy", "kltools.multivariate", "kltools.formulas"]
+           "kltools.accuracy", "kltools.multivariate", "kltools.checker.formulas"]
 
 PAYLOADS = [
     "__import__('os').system('touch {p}')",

@@ -13,7 +13,7 @@ import kltools
 # doctests cannot be forgotten.  Modules with a public API (``__all__``) must
 # have examples; private helpers run theirs if they have any.
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(kltools.__path__, prefix="kltools.")
+    m.name for m in pkgutil.walk_packages(kltools.__path__, prefix="kltools.")
 )
 PUBLIC = [m for m in MODULES if hasattr(importlib.import_module(m), "__all__")]
 SECTIONS = ["Parameters", "Returns", "Examples"]

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 from kltools import check_formula, kl_normal
-from kltools.formulas import NAMES, SYMBOLS, VERDICTS
+from kltools.checker import NAMES, SYMBOLS, VERDICTS
 
 
 def assert_true_counterexample(result, digits=60):

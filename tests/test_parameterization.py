@@ -22,7 +22,7 @@ import sympy as sp
 from scipy import stats
 
 from kltools import check_formula, expm1_minus_x, kl_normal
-from kltools.formulas import SYMBOLS
+from kltools.checker import SYMBOLS
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "parameterization.ipynb"
 

@@ -4,7 +4,7 @@ The text is checked (type, size, characters), tokenised with :mod:`tokenize`
 (every token whitelisted, sizes capped) and parsed with ``ast.parse``, which
 builds a syntax tree and never executes anything.  The tree is then walked
 with a whitelist of node types and turned into a small expression tree of
-tuples, from which :mod:`kltools.formulas` builds exact sympy expressions and
+tuples, from which :mod:`kltools.checker.formulas` builds exact sympy expressions and
 evaluates numbers itself.  Neither ``eval`` nor sympy's string parser is
 ever reached.
 

@@ -1,7 +1,7 @@
 """The formula checker: which KL, if any, does a formula or a line of code compute?
 
 :func:`check_formula` reads a formula, or a line of code pasted from a VAE or
-an RL codebase, without running it (:mod:`kltools._parse`).  It compares the
+an RL codebase, without running it (:mod:`kltools.checker._parse`).  It compares the
 formula with KL(q || p), KL(p || q) and their negatives, first with every
 variable read as its name says, then with one scale variable per
 distribution read as another quantity (a ``z_log_sigma`` that must really be
@@ -999,7 +999,7 @@ def check_formula(formula, names=None) -> FormulaCheck:
     -----
     Nothing is evaluated as Python: the text is tokenised and parsed into a
     syntax tree, every node is whitelisted, and the checker builds its own
-    exact expression (:mod:`kltools._parse`).  Then, for each reading (the
+    exact expression (:mod:`kltools.checker._parse`).  Then, for each reading (the
     literal one first, then up to 63 with one scale name per distribution
     read as another quantity) and each verdict:
 
