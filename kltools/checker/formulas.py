@@ -20,7 +20,6 @@ import cmath
 import functools
 import itertools
 import math
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -29,6 +28,7 @@ import sympy as sp
 
 from . import _parse
 from ._parse import negate
+from .bounds import MAX_EXPANSION, Deadline, digit_budget, expansion_work, is_tame, polynomial_sized
 
 __all__ = ["FormulaCheck", "check_formula", "SYMBOLS", "NAMES", "QUANTITIES", "VERDICTS", "FUNCTIONS", "TIME_LIMIT"]
 
@@ -271,95 +271,6 @@ def _strip_reductions(tree) -> tuple:
     return (op, tuple(stripped)), kind, red
 
 
-def _digit_budget(tree, factor: int = 1) -> int:
-    op = tree[0]
-    if op == "num":
-        value = tree[1]
-        return factor * max(0, len(str(abs(value.numerator))) + len(str(value.denominator)) - 2)
-    if op in ("add", "mul"):
-        return sum(_digit_budget(t, factor) for t in tree[1])
-    if op == "pow":
-        return _digit_budget(tree[1], factor * max(1, abs(tree[2].numerator)))
-    if op in ("exp", "log", "log10"):
-        return _digit_budget(tree[1], factor)
-    return 0
-
-
-def _expansion_work(expr, cap: int = 10**6) -> int:
-    """An upper estimate of the terms sympy's expand() creates: a guard before calling it."""
-    def terms(e) -> tuple[int, int]:  # (terms of e expanded, work so far)
-        if e.is_Atom:
-            return 1, 1
-        if e.is_Pow and e.exp.is_Integer:
-            t, w = terms(e.base)
-            n = abs(int(e.exp))
-            expanded = math.comb(t + n - 1, n) if n > 1 and t < cap else t
-            return (min(expanded, cap) if e.exp > 0 else 1), min(cap, w + expanded)
-        parts = [terms(a) for a in e.args]
-        work = min(cap, sum(w for _, w in parts))
-        if e.is_Add:
-            t = sum(p for p, _ in parts)
-        elif e.is_Mul:
-            t = math.prod(min(p, cap) for p, _ in parts)
-        else:  # exp, log, a root: one term, whose argument is expanded inside
-            t = 1
-        return min(t, cap), min(cap, work + min(t, cap))
-    return terms(expr)[1]
-
-
-def _tame(tree) -> bool:
-    """No log or root inside another's argument, arguments of at most 40 nodes, powers of sums at
-    most 4, and numbers inside exp() at most 1000 (sympy rewrites exp(c log x) as x**c)."""
-    def size(node):
-        return 1 + (sum(size(t) for t in node[1]) if node[0] in ("add", "mul")
-                    else size(node[1]) if node[0] in ("pow", "exp", "log", "log10") else 0)
-
-    def inner_ok(node):  # inside a log or a root
-        op = node[0]
-        if op in ("log", "log10") or (op == "pow" and node[2].denominator > 1):
-            return False
-        if op == "pow" and abs(node[2]) > 4 and node[1][0] == "add":
-            return False
-        if op in ("add", "mul"):
-            return all(inner_ok(t) for t in node[1])
-        return op not in ("pow", "exp") or inner_ok(node[1])
-
-    def modest(node):  # inside an exp
-        if node[0] == "num":
-            return abs(node[1]) <= 1000 and node[1].denominator <= 1000
-        if node[0] in ("add", "mul"):
-            return all(modest(t) for t in node[1])
-        return node[0] not in ("pow", "exp", "log", "log10") or modest(node[1])
-
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        op = node[0]
-        if op in ("log", "log10") or (op == "pow" and node[2].denominator > 1):
-            if size(node[1]) > 40 or not inner_ok(node[1]):
-                return False
-        if op == "exp" and not modest(node[1]):
-            return False
-        if op in ("add", "mul"):
-            stack.extend(node[1])
-        elif op in ("pow", "exp", "log", "log10"):
-            stack.append(node[1])
-    return True
-
-
-def _polynomial_sized(expr) -> bool:
-    """Every power, and every constant added inside an exp, is small (so sympy's polynomials stay small)."""
-    for node in sp.preorder_traversal(expr):
-        if node.is_Pow and not (node.exp.is_Rational and abs(node.exp) <= _parse.MAX_EXPONENT):
-            return False
-        if isinstance(node, sp.exp) and any(not c.is_Rational or abs(c) > 50 or c.q > 1000
-                                            for c in node.args[0].as_coefficients_dict().values()):
-            return False
-        if node.is_Rational and max(abs(int(node.p)), int(node.q)) >= 10**_parse.MAX_LITERAL_DIGITS:
-            return False
-    return True
-
-
 # --- numbers with error bounds ---------------------------------------------
 
 class _Unevaluable(Exception):
@@ -588,8 +499,6 @@ _SCATTER = tuple(
     ((-1) ** k * 10 ** (-3 + 9 * ((k * 0.618034) % 1)), (-1) ** (k // 2) * 10 ** (-2 + 5 * ((k * 0.4142136) % 1)),
      10 ** (-6 + 12 * ((k * 0.7548777) % 1)), 10 ** (-6 + 12 * ((k * 0.5698403) % 1)))
     for k in range(1, 101))
-_MAX_EXPANSION = 2000  # terms; larger proofs are not attempted (bounded time)
-_DEADLINE = 1.2  # seconds of CPU time before giving up, inside TIME_LIMIT
 _MAX_READINGS = 64  # the literal reading, then one name changed, then one per distribution
 _QUICK = 6  # grid points checked before a proof is attempted
 
@@ -613,24 +522,21 @@ class _Problem:
             self.assumed["mu_p"] = 0
         if not self.has_p:
             self.assumed["p"] = "N(0, 1)"
-        budget = _digit_budget(self.tree)
+        budget = digit_budget(self.tree)
         if budget > 280:
             _parse._fail("the formula's numbers are too precise or too extreme to compare (more than 280 digits)")
         self.dps = 50 + budget
         # sympy's automatic simplification can take minutes on nested logs and roots: only
         # "tame" trees are built evaluated (and only they are given to the proof).
-        self.tame = _tame(self.tree)
+        self.tame = is_tame(self.tree)
         with sp.evaluate(self.tame):
             self.expression = _parse.to_sympy(self.tree, lambda n: SYMBOLS[self.names[n]])
         self._cache: dict = {}
-        self.deadline = time.process_time() + _DEADLINE
+        self.deadline = Deadline(TIME_LIMIT)
 
     def check_time(self, every: int = 32):
-        """Raise once the CPU time is spent; the clock is a slow syscall, so read it every 32 calls."""
-        self._ticks = getattr(self, "_ticks", 0) + 1
-        if self._ticks % every == 0 and time.process_time() > self.deadline:
-            _parse._fail(f"the checker could not decide within its time limit of {TIME_LIMIT:g} s; "
-                         "simplify the formula and try again")
+        """Raise once the CPU time is spent (see :class:`kltools.checker.bounds.Deadline`)."""
+        self.deadline.check(every)
 
     # points and values
     def point(self, raw) -> tuple:
@@ -741,14 +647,14 @@ class _Problem:
         pq = kl(mean["p"], log_s["p"], mean["q"], log_s["q"])
         target = {"kl_qp": qp, "kl_pq": pq, "neg_kl_qp": -qp, "neg_kl_pq": -pq}[verdict]
         diff = _parse.to_sympy(self.tree, value_of) - target
-        if _expansion_work(diff) > _MAX_EXPANSION:
+        if expansion_work(diff) > MAX_EXPANSION:
             return False
         expand = dict(deep=True, power_exp=True, power_base=True, log=True, mul=True, multinomial=True)
         diff = sp.expand(diff, **expand)
         if diff == 0:
             return True
         # cancel() turns exp(-1000) into E**-1000, a polynomial of degree 1000: only small ones
-        return len(sp.Add.make_args(diff)) <= 200 and _polynomial_sized(diff) and sp.cancel(sp.together(diff)) == 0
+        return len(sp.Add.make_args(diff)) <= 200 and polynomial_sized(diff) and sp.cancel(sp.together(diff)) == 0
 
     def critical_points(self) -> list:
         """Points next to the zeros of each log's argument, root's radicand and denominator,
