@@ -23,7 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # session fixture, so the build tests and the browser test share the worker that
 # built it; the Colab test builds its bare environment once.  Everything else is
 # handed out one test at a time, which balances the two passes over the notebooks.
-SCOPES = {"tests/test_book.py": "book", "tests/test_browser.py": "book", "tests/test_colab.py": "colab"}
+SCOPES = {
+    "tests/test_book.py": "book",
+    "tests/test_browser.py": "book",
+    "tests/test_browser_explorer.py": "book",
+    "tests/test_browser_checker.py": "book",
+    "tests/test_colab.py": "colab",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
