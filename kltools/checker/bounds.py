@@ -24,9 +24,10 @@ class Deadline:
     is :data:`CPU_DEADLINE`, which leaves room for the work after the last check.
     """
 
-    def __init__(self, limit: float, seconds: float = CPU_DEADLINE):
+    def __init__(self, limit: float, seconds: float | None = None):
         self.limit = limit
-        self.end = time.process_time() + seconds
+        # read at call time, so that a slower runtime (Pyodide) can raise the module's value
+        self.end = time.process_time() + (CPU_DEADLINE if seconds is None else seconds)
         self._ticks = 0
 
     def check(self, every: int = 1):
