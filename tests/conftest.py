@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, settings
 # Property tests must be reproducible: the README's test command (and CI, which
 # runs it without setting any variable) derandomizes them.  To let hypothesis
 # explore new examples on every run, set KLTOOLS_HYPOTHESIS=explore.
-settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("explore", deadline=None)
 settings.load_profile("explore" if os.environ.get("KLTOOLS_HYPOTHESIS") == "explore" else "ci")
 
@@ -58,7 +60,9 @@ def built_book(tmp_path_factory):
     jb = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
     proc = subprocess.run(
         [jb, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return out / "_build" / "html", proc.stdout + proc.stderr

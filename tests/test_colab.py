@@ -52,7 +52,7 @@ def _pins() -> list[str]:
 
 @pytest.fixture(scope="module")
 def bare_kernel(tmp_path_factory):
-    """A kernelspec for a venv with only the packages Colab has, and where kltools will come from."""
+    """A kernelspec for a venv with only Colab's packages, and where kltools will come from."""
     tmp = tmp_path_factory.mktemp("colab")
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -61,20 +61,44 @@ def bare_kernel(tmp_path_factory):
     constraints.write_text("\n".join(_pins()) + "\n", encoding="utf-8")
     # --no-compile: Python compiles what the kernel imports; compiling all of sympy,
     # scipy and matplotlib up front took about half of this fixture's time.
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                    "-c", str(constraints), *BARE_PACKAGES], check=True, timeout=900)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "-c",
+            str(constraints),
+            *BARE_PACKAGES,
+        ],
+        check=True,
+        timeout=900,
+    )
     # KLTOOLS_PIP_SPEC points at a copy of the package, so pip's build leaves the checkout alone.
     source = tmp / "kltools-src"
     source.mkdir()
     shutil.copy(ROOT / "pyproject.toml", source)
-    shutil.copytree(ROOT / "kltools", source / "kltools", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "kltools", source / "kltools", ignore=shutil.ignore_patterns("__pycache__")
+    )
     spec_dir = tmp / "kernels" / "bare"
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "bare (Colab-like)", "language": "python",
-    }), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "bare (Colab-like)",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
     env["KLTOOLS_PIP_SPEC"] = str(source)
     return {"python": python, "kernels": spec_dir.parent, "env": env}
 
@@ -84,8 +108,13 @@ def run(nb: nbformat.NotebookNode, kernel: dict, cwd: Path) -> nbformat.Notebook
     from jupyter_client.kernelspec import KernelSpecManager
     from nbclient import NotebookClient
 
-    km = KernelManager(kernel_name="bare", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel["kernels"])]))
-    client = NotebookClient(nb, km=km, timeout=900, allow_errors=False, resources={"metadata": {"path": str(cwd)}})
+    km = KernelManager(
+        kernel_name="bare",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel["kernels"])]),
+    )
+    client = NotebookClient(
+        nb, km=km, timeout=900, allow_errors=False, resources={"metadata": {"path": str(cwd)}}
+    )
     client.execute(env=kernel["env"])
     return nb
 
@@ -99,15 +128,28 @@ def outputs_text(cell) -> str:
 
 
 def test_first_cell_installs_kltools_into_a_bare_kernel(bare_kernel, tmp_path):
-    probe = "import importlib.util as u\nprint('kltools', u.find_spec('kltools') is not None, 'myst_nb', u.find_spec('myst_nb') is not None)"
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(probe),
-        nbformat.v4.new_code_cell(first_code_cell(NOTEBOOKS[0])),
-        nbformat.v4.new_code_cell(probe),
-        nbformat.v4.new_code_cell("from kltools import kl_normal\nprint(float(kl_normal(1.0, 2.0, 0.0, 1.0)))"),
-    ])
+    probe = (
+        "import importlib.util as u\n"
+        "print('kltools', u.find_spec('kltools') is not None,"
+        " 'myst_nb', u.find_spec('myst_nb') is not None)"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(probe),
+            nbformat.v4.new_code_cell(first_code_cell(NOTEBOOKS[0])),
+            nbformat.v4.new_code_cell(probe),
+            nbformat.v4.new_code_cell(
+                "from kltools import kl_normal\nprint(float(kl_normal(1.0, 2.0, 0.0, 1.0)))"
+            ),
+        ]
+    )
     run(nb, bare_kernel, tmp_path)
-    assert outputs_text(nb.cells[0]).split() == ["kltools", "False", "myst_nb", "False"]  # bare: nothing of ours
+    assert outputs_text(nb.cells[0]).split() == [
+        "kltools",
+        "False",
+        "myst_nb",
+        "False",
+    ]  # bare: nothing of ours
     assert "Installing kltools from" in outputs_text(nb.cells[1])
     assert outputs_text(nb.cells[2]).split() == ["kltools", "True", "myst_nb", "False"]
     assert abs(float(outputs_text(nb.cells[3])) - (-0.6931471805599453 + 2.5 - 0.5)) < 1e-12
@@ -123,12 +165,22 @@ def test_whole_notebook_runs_in_a_bare_kernel(bare_kernel, path, tmp_path):
             cell.outputs = []
     run(nb, bare_kernel, path.parent)
     shown = "".join(outputs_text(c) for c in nb.cells if c.cell_type == "code")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.get("output_type") == "error"
+    ]
     assert not errors
     if "glue(" in json.dumps([c.source for c in nb.cells]):
         # without myst-nb, glued results are shown in the notebook itself
-        assert any("text/latex" in o.get("data", {}) or "=" in "".join(o.get("text", ""))
-                   for c in nb.cells if c.cell_type == "code" for o in c.outputs), shown[:500]
+        assert any(
+            "text/latex" in o.get("data", {}) or "=" in "".join(o.get("text", ""))
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+        ), shown[:500]
 
 
 # --- guards: the same install cell everywhere, with the book's own URL ---------
@@ -138,12 +190,18 @@ def test_every_notebook_starts_with_the_same_install_cell():
     cells = {p.name: first_code_cell(p) for p in NOTEBOOKS}
     reference = cells[NOTEBOOKS[0].name]
     assert "KLTOOLS_PIP_SPEC" in reference and "import kltools" in reference
-    assert all(c == reference for c in cells.values()), [n for n, c in cells.items() if c != reference]
+    assert all(c == reference for c in cells.values()), [
+        n for n, c in cells.items() if c != reference
+    ]
     for p in NOTEBOOKS:
         nb = json.loads(p.read_text(encoding="utf-8"))
         first = next(c for c in nb["cells"] if c["cell_type"] == "code")
-        assert "remove-cell" in first["metadata"].get("tags", []), f"{p.name}: the install cell is not tagged remove-cell"
-        assert not first["outputs"], f"{p.name}: the install cell printed something where kltools is installed"
+        assert "remove-cell" in first["metadata"].get("tags", []), (
+            f"{p.name}: the install cell is not tagged remove-cell"
+        )
+        assert not first["outputs"], (
+            f"{p.name}: the install cell printed something where kltools is installed"
+        )
 
 
 def test_install_url_is_the_books_repository():
@@ -156,5 +214,11 @@ def test_install_url_is_the_books_repository():
 
 def test_no_notebook_imports_myst_nb_directly():
     for p in NOTEBOOKS:
-        source = "".join("".join(c["source"]) for c in json.loads(p.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
-        assert "myst_nb" not in source, f"{p.name} imports myst_nb: use kltools.notebook.glue, which works without it"
+        source = "".join(
+            "".join(c["source"])
+            for c in json.loads(p.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code"
+        )
+        assert "myst_nb" not in source, (
+            f"{p.name} imports myst_nb: use kltools.notebook.glue, which works without it"
+        )

@@ -44,23 +44,47 @@ def perturbed_env() -> dict[str, str]:
 
 
 def batches() -> list[list[Path]]:
-    """The notebooks in 2 batches per xdist worker (1 batch without xdist), largest first, dealt round-robin."""
+    """The notebooks in 2 batches per xdist worker (1 without xdist), largest first."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     count = min(len(NOTEBOOKS), 2 * workers) if workers > 0 else 1
     by_size = sorted(NOTEBOOKS, key=lambda p: (-p.stat().st_size, p.name))
     return [sorted(by_size[i::count]) for i in range(count)]
 
 
-@pytest.mark.skipif(not X86, reason="the perturbation switches off x86 SIMD paths; on this CPU the native run already differs from the x86 machine that stored the outputs")
+@pytest.mark.skipif(
+    not X86,
+    reason="the perturbation switches off x86 SIMD paths; on this CPU the native run already "
+    "differs from the x86 machine that stored the outputs",
+)
 @pytest.mark.parametrize("paths", batches(), ids=lambda ps: "+".join(p.stem for p in ps))
 def test_stored_outputs_on_a_perturbed_platform(paths):
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-           "-o", "addopts=", "--nbval", "--nbval-current-env", "-q", "--no-header", "-rf",
-           *(str(p.relative_to(ROOT)) for p in paths)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=perturbed_env(), capture_output=True, text=True, timeout=1200)
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:xdist",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",
+        "-o",
+        "addopts=",
+        "--nbval",
+        "--nbval-current-env",
+        "-q",
+        "--no-header",
+        "-rf",
+        *(str(p.relative_to(ROOT)) for p in paths),
+    ]
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=perturbed_env(), capture_output=True, text=True, timeout=1200
+    )
     assert proc.returncode == 0, (
-        f"{', '.join(p.name for p in paths)}: a stored output differs under {PERTURBED}, so it depends on "
-        "the platform (the failing cells are listed below).\n" + proc.stdout[-6000:] + proc.stderr[-2000:]
+        f"{', '.join(p.name for p in paths)}: a stored output differs under {PERTURBED}, "
+        "so it depends on the platform (the failing cells are listed below).\n"
+        + proc.stdout[-6000:]
+        + proc.stderr[-2000:]
     )
 
 
@@ -76,9 +100,12 @@ print(digest, features.get("AVX2", False))
 
 @pytest.mark.skipif(not X86, reason="x86 only, like the perturbation")
 def test_the_perturbation_changes_numpy_results():
-    """A positive control: on a CPU with AVX2 the variables really change numpy's float32 exp/log."""
+    """A positive control: with AVX2, the variables really change numpy's float32 exp/log."""
+
     def probe(env):
-        out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+        )
         digest, avx2 = out.stdout.split()
         return digest, avx2 == "True"
 
