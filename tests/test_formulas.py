@@ -81,18 +81,33 @@ def test_verdicts(formula, verdict, reinterp):
 WRONG = [
     "0.5*(sigma**2 - 1 - log10(sigma**2))",  # log10 where ln belongs
     "0.5*(sigma**-2 - 1) - log(sigma)",  # the thread's comment formula
-    "-(1 + log_var - mu**2 - exp(log_var))",  # missing 1/2
     "-0.5*(1 + log_var - mu**2 + exp(log_var))",  # sign slip
     "-0.5*(1 + log_var - mu - exp(log_var))",  # mu where mu**2 belongs
     "log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) + 0.5",  # +1/2 instead of -1/2
     "log(sigma_p/sigma) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5",  # swapped variances only
     "-0.5*(1 + log_var - mu**2 - exp(log_var)**2)",  # exp(log_var) squared
     "0.5*(1/sigma**2 - 1) - log(sigma)",  # neither direction at mu = 0
-    "2*(-0.5*(1 + log(sigma**2) - mu**2 - sigma**2))",  # two copies of one dimension's term
     "log(-sigma)",  # complex everywhere
     "1/(sigma - 1/2) + 1/(sigma - 2) + 1/(sigma - 3)",  # poles at the old fixed points
     "2",
 ]
+
+
+# A constant multiple of a KL is that KL with a factor, never a plain KL and never "no match".
+MULTIPLES = [
+    # (formula, verdict, factor)
+    ("-(1 + log_var - mu**2 - exp(log_var))", "kl_qp", 2),  # the 1/2 left out
+    ("2*(-0.5*(1 + log(sigma**2) - mu**2 - sigma**2))", "kl_qp", 2),  # two copies of one term
+    ("1 + log_var - mu**2 - exp(log_var)", "neg_kl_qp", 2),
+    ("(log(sigma) + (1 + mu**2)/(2*sigma**2) - 1/2)/3", "kl_pq", Fraction(1, 3)),
+]
+
+
+@pytest.mark.parametrize("formula, verdict, factor", MULTIPLES, ids=[m[0] for m in MULTIPLES])
+def test_multiples_of_a_kl_report_their_factor(formula, verdict, factor):
+    result = check_formula(formula)
+    assert (result.verdict, result.factor, result.counterexample) == (verdict, factor, None)
+    assert not result.correct
 
 
 @pytest.mark.parametrize("formula", WRONG)
