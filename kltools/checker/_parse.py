@@ -42,7 +42,7 @@ __all__ = ["parse", "read_code", "parse_expression", "to_sympy", "names_in", "ne
            "MAX_EXPONENT", "MAX_LITERAL_DIGITS", "MAX_NODES", "MAX_DEPTH"]
 
 LIBRARY_PREFIXES = ("torch", "np", "numpy", "jnp", "jax.numpy", "tf", "tf.math", "K", "ops",
-                    "keras.ops", "math")
+                    "keras.ops", "keras.backend", "tf.keras.backend", "math")
 # Other prefixes people write, and what they stand for; any other one-word prefix (an
 # ``import ... as`` alias) before a known function is read as a library too, and every one
 # of them is recorded in ``assumed``.
@@ -52,7 +52,8 @@ UNKNOWN_LIBRARY = "a numeric library (its functions read as torch's)"
 FUNCTIONS = ("exp", "log", "log10", "sqrt", "square", "pow", "sum", "mean")
 METHODS = ("sum", "mean", "exp", "log", "pow", "square", "sqrt")
 _NAMED_REDUCTIONS = {"reduce_sum": "sum", "reduce_mean": "mean"}
-_UNARY = ("exp", "log", "log10", "sqrt", "square")
+_UNARY = ("exp", "log", "log10", "sqrt", "square", "sqr")
+_SPELLED = {"sqr": "square"}  # Theano's name
 _CONSTANTS = {"pi", "np.pi", "numpy.pi", "math.pi", "torch.pi", "jnp.pi"}
 _LITERAL = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _PREFIX_LIST = ", ".join(p + "." for p in LIBRARY_PREFIXES)
@@ -427,8 +428,8 @@ class _Converter:
         prefix, name = _dotted(func.value), func.attr
         if prefix in LIBRARY_PREFIXES:
             return self.function(prefix, name, node)
-        if prefix is not None and "." not in prefix and self.code and _is_function_call(
-                name, node):
+        if prefix is not None and "." not in prefix and self.code and (
+                _is_function_call(name, node) or name not in METHODS and node.args):
             self.aliases.setdefault(prefix, ALIASES.get(prefix, UNKNOWN_LIBRARY))
             return self.function(prefix, name, node)
         return self.method(func.value, name, node)
@@ -446,6 +447,7 @@ class _Converter:
         return self.apply(name, [receiver] + list(node.args), node.keywords)
 
     def function(self, prefix, name: str, node) -> tuple:
+        name = _SPELLED.get(name, name) if self.code else name
         if self.code and name in _NAMED_REDUCTIONS:
             return self.apply(_NAMED_REDUCTIONS[name], list(node.args), node.keywords)
         if self.code and name == "squared_difference":

@@ -77,6 +77,7 @@ def _plain_number(key: str, value):
 def _number(key: str, value) -> Fraction:
     number = _plain_number(key, value)
     if isinstance(number, float):
+        number = float(number)  # a numpy float64 is a float whose repr is not a literal
         if not math.isfinite(number):
             fail(f"names: {key!r} maps to {number!r}; give a finite number")
         number = Fraction(repr(number))
