@@ -429,7 +429,8 @@ class _Converter:
         if prefix in LIBRARY_PREFIXES:
             return self.function(prefix, name, node)
         if prefix is not None and "." not in prefix and self.code and (
-                _is_function_call(name, node) or name not in METHODS and node.args):
+                _is_function_call(name, node) or name not in METHODS and node.args
+                and not _is_integer_constant(node.args[0])):
             self.aliases.setdefault(prefix, ALIASES.get(prefix, UNKNOWN_LIBRARY))
             return self.function(prefix, name, node)
         return self.method(func.value, name, node)

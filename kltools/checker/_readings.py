@@ -70,7 +70,7 @@ def _plain_number(key: str, value):
             continue
         if isinstance(number, (int, float)) and not isinstance(number, bool):
             return number
-    fail(f"names: {key!r} maps to a {type(value).__name__}; give a finite real number "
+    fail(f"names: {key!r} maps to a {type(value).__name__}; give a finite number "
          "or a name such as 'log_var'")
 
 
