@@ -122,12 +122,14 @@ FLOATS = FloatArithmetic()
 
 def _small(arith, err: float, mag: float, fraction: float) -> bool:
     """err (in units of 2^-prec) is at most ``fraction`` of ``mag``."""
-    return err == 0 or (mag > 0 and math.log2(err) - arith.prec <= math.log2(mag) + math.log2(fraction))
+    return err == 0 or (mag > 0 and math.log2(err) - arith.prec
+                        <= math.log2(mag) + math.log2(fraction))
 
 
 def _near_cut(arith, x, err: float) -> bool:
     """x is a complex number left of zero whose imaginary part's sign is uncertain, so log's
-    branch (+i pi or -i pi) is too.  A real number (float, mpf) has an exact zero imaginary part."""
+    branch (+i pi or -i pi) is too.  A real number (float, mpf) has an exact zero imaginary
+    part."""
     if not arith.is_complex(x) or arith.real(x) >= 0:
         return False
     im = arith.imag(x)
@@ -135,7 +137,8 @@ def _near_cut(arith, x, err: float) -> bool:
 
 
 def _ok(arith, value, err: float):
-    """Values above 1e250 are out of bounds.  Tiny ones are kept: their absolute error is negligible."""
+    """Values above 1e250 are out of bounds.  Tiny ones are kept: their absolute error is
+    negligible."""
     if arith.mag(value) > TOO_BIG or not math.isfinite(err):
         raise Unevaluable
     return value, err

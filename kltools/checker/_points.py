@@ -15,11 +15,13 @@ SCREEN = ((0.8164, -0.5773, 0.731, 1.3195), (-1.2845, 0.4471, 2.1863, 0.6418))
 NICE = ((0.5, 0.0, 0.5, 1.0), (1.0, 0.0, 2.0, 1.0), (0.0, 1.0, 3.0, 0.5))
 MEANS = (0.0, 1e-3, -0.4, 2.5, -7.0, 40.0, -1e3, 1e6, -1e6)
 SCALES = (1e-6, 1e-3, 0.05, 0.4, 1.0, 3.0, 25.0, 1e3, 1e6)
-JOINT = ((1e6, -1e6, 1e-6, 1e6), (-1e3, 1e3, 1e6, 1e-6), (1e-3, 2e-3, 1e-6, 1e-6), (3.7, -2.2, 1e6, 1e6))
+JOINT = ((1e6, -1e6, 1e-6, 1e6), (-1e3, 1e3, 1e6, 1e-6), (1e-3, 2e-3, 1e-6, 1e-6),
+         (3.7, -2.2, 1e6, 1e6))
 # 100 points with every coordinate distinct: a polynomial vanishing at all of them needs more
 # than the 400 tokens a formula may have.  Deterministic, so every run gives the same answer.
 SCATTER = tuple(
-    ((-1) ** k * 10 ** (-3 + 9 * ((k * 0.618034) % 1)), (-1) ** (k // 2) * 10 ** (-2 + 5 * ((k * 0.4142136) % 1)),
+    ((-1) ** k * 10 ** (-3 + 9 * ((k * 0.618034) % 1)),
+     (-1) ** (k // 2) * 10 ** (-2 + 5 * ((k * 0.4142136) % 1)),
      10 ** (-6 + 12 * ((k * 0.7548777) % 1)), 10 ** (-6 + 12 * ((k * 0.5698403) % 1)))
     for k in range(1, 101))
 
@@ -28,10 +30,12 @@ def zeros(f, grid) -> list:
     samples = [(t, f(t)) for t in grid]
     samples = [(t, v) for t, v in samples if v is not None and math.isfinite(v)]
     roots = []
-    changes = [(t0, t1, v0) for (t0, v0), (t1, v1) in zip(samples, samples[1:]) if v0 * v1 < 0 or v0 == 0]
+    changes = [(t0, t1, v0) for (t0, v0), (t1, v1) in zip(samples, samples[1:])
+               if v0 * v1 < 0 or v0 == 0]
     for t0, t1, v0 in changes[:8]:
         roots.append(_bisect(f, t0, t1, v0) if v0 else t0)
-    dips = [(abs(v1) / max(abs(v0), abs(v2)), t0, t2, max(abs(v0), abs(v2)))  # may touch zero: (t - 5)^2
+    # a dip may touch zero without a sign change: (t - 5)^2
+    dips = [(abs(v1) / max(abs(v0), abs(v2)), t0, t2, max(abs(v0), abs(v2)))
             for (t0, v0), (t1, v1), (t2, v2) in zip(samples, samples[1:], samples[2:])
             if v1 != 0 and abs(v1) <= min(abs(v0), abs(v2))]
     for _, t0, t2, height in sorted(dips)[:4]:

@@ -31,10 +31,12 @@ class Deadline:
         self._ticks = 0
 
     def check(self, every: int = 1):
-        """Raise once the CPU time is spent; the clock is a slow syscall, so read it every ``every`` calls."""
+        """Raise once the CPU time is spent; the clock is a slow syscall, so read it every
+        ``every`` calls."""
         self._ticks += 1
         if self._ticks % every == 0 and time.process_time() > self.end:
-            _parse._fail(f"the checker could not decide within its time limit of {self.limit:g} s; "
+            _parse._fail(f"the checker could not decide within its time limit of "
+                         f"{self.limit:g} s; "
                          "simplify the formula and try again")
 
 
@@ -124,13 +126,15 @@ def is_tame(tree) -> bool:
 
 
 def polynomial_sized(expr) -> bool:
-    """Every power, and every constant added inside an exp, is small (so sympy's polynomials stay small)."""
+    """Every power, and every constant added inside an exp, is small (so sympy's polynomials
+    stay small)."""
     for node in sp.preorder_traversal(expr):
         if node.is_Pow and not (node.exp.is_Rational and abs(node.exp) <= _parse.MAX_EXPONENT):
             return False
         if isinstance(node, sp.exp) and any(not c.is_Rational or abs(c) > 50 or c.q > 1000
                                             for c in node.args[0].as_coefficients_dict().values()):
             return False
-        if node.is_Rational and max(abs(int(node.p)), int(node.q)) >= 10**_parse.MAX_LITERAL_DIGITS:
+        if node.is_Rational and max(abs(int(node.p)),
+                                    int(node.q)) >= 10**_parse.MAX_LITERAL_DIGITS:
             return False
     return True

@@ -226,7 +226,8 @@ def check_formula(formula, names=None) -> FormulaCheck:
       with a KL at every point but cannot be proved raises ValueError.
 
     A reading under which the formula has no finite value at any of the
-    grid's points is not a match (a KL is finite everywhere).  The checker stops with a ValueError after 1.2 s of CPU
+    grid's points is not a match (a KL is finite everywhere).  The checker stops
+    with a ValueError after 1.2 s of CPU
     time (``TIME_LIMIT`` is 2 s); the slowest inputs the tests found take
     well under that.
 
@@ -266,7 +267,8 @@ def check_formula(formula, names=None) -> FormulaCheck:
     >>> ce = r.counterexample
     >>> r.verdict, ce["distributions"], round(ce["formula"], 4), round(ce["kl_qp"], 4)
     ('no_match', {'mu': 0.0, 'sigma': 0.5}, -0.074, 0.3181)
-    >>> check_formula("pre_sum = 0.5*(((mu1- mu0)**2 + var0)/(var1 + EPS) - 1) + log_std1 - log_std0",
+    >>> check_formula("pre_sum = 0.5*(((mu1- mu0)**2 + var0)/(var1 + EPS) - 1)"
+    ...               " + log_std1 - log_std0",
     ...     names={"mu0": "mu", "var0": "var", "log_std0": "log_std",
     ...            "mu1": "mu_p", "var1": "var_p", "log_std1": "log_std_p", "EPS": 0}).verdict
     'kl_qp'
