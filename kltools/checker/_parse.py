@@ -36,11 +36,6 @@ from ._tokens import (AUGMENTED, MAX_CONSTANT_BITS, MAX_DEPTH, MAX_EXP_NESTING, 
 
 _fail = fail  # the name the symbolic helpers' guards use
 
-__all__ = ["parse", "read_code", "parse_expression", "to_sympy", "names_in", "negate",
-           "literal_value", "constant_value", "constant_bits", "normalise_name",
-           "is_finite_number", "LIBRARY_PREFIXES", "ALIASES", "FUNCTIONS", "METHODS",
-           "MAX_EXPONENT", "MAX_LITERAL_DIGITS", "MAX_NODES", "MAX_DEPTH"]
-
 LIBRARY_PREFIXES = ("torch", "np", "numpy", "jnp", "jax.numpy", "tf", "tf.math", "K", "ops",
                     "keras.ops", "keras.backend", "tf.keras.backend", "math")
 # Other prefixes people write, and what they stand for; any other one-word prefix (an

@@ -16,7 +16,7 @@ from fractions import Fraction
 import sympy as sp
 
 from . import _parse
-from ._parse import FUNCTIONS, negate
+from ._parse import FUNCTIONS
 from ._tokens import MAX_DEPTH, MAX_EXPONENT, MAX_EXPONENT_DENOMINATOR, MAX_LITERAL_DIGITS
 from ._tokens import MAX_NODES, fail
 
@@ -337,5 +337,3 @@ def rewrite_positive(tree, positive: set) -> tuple:
     return tree
 
 
-__all__ = ["SYMBOLS", "NAMES", "SPELLINGS", "QUANTITIES", "role", "mapping", "substitute",
-           "strip_reductions", "tree_from_sympy", "readings", "rewrite_positive", "negate"]

@@ -113,7 +113,7 @@ class FormulaCheck:
 
 
 def check_formula(formula, names=None) -> FormulaCheck:
-    """Classify a KL formula, or a few lines of code, for univariate Gaussians.
+    r"""Classify a KL formula, or a few lines of code, for univariate Gaussians.
 
     Paste the lines as they are in your code.  The checker says which KL they
     compute, if any, and with which constant factor; what each variable must
