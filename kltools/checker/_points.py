@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 
+from . import _parse
+from ._numbers import FLOATS, quick_value
+
 # Points are (mu, mu_p, sigma, sigma_p), exact binary floats.
 SCREEN = ((0.8164, -0.5773, 0.731, 1.3195), (-1.2845, 0.4471, 2.1863, 0.6418))
 NICE = ((0.5, 0.0, 0.5, 1.0), (1.0, 0.0, 2.0, 1.0), (0.0, 1.0, 3.0, 0.5))
@@ -104,3 +107,43 @@ def from_quantity(base, dist, quantity, v):
     return base[:index] + (float(value),) + base[index + 1:]
 
 
+def _singular_arguments(tree) -> list:
+    """Each log's argument, root's radicand and denominator of the formula."""
+    arguments, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] in ("add", "mul"):
+            stack.extend(node[1])
+        elif node[0] in ("pow", "exp", "log", "log10"):
+            stack.append(node[1])
+            if node[0] in ("log", "log10") or (node[0] == "pow" and (
+                    node[2] < 0 or node[2].denominator > 1)):
+                arguments.append(node[1])
+    return arguments
+
+def _near_zeros(problem, argument, name: str, literal: dict, base) -> list:
+    dist, quantity = problem.roles[name]
+
+    def along(t):
+        problem.check_time()
+        value = quick_value(argument, {**literal, name: t})
+        return None if value is None else value.real
+
+    roots = zeros(along, ALONG[quantity])
+    offsets = (0, -1e-9, 1e-9, -1e-7, 1e-7, -1e-4, 1e-4)
+    values = [r * (1 + d) + d for r in roots for d in offsets]
+    values += [(x + y) / 2 for x, y in zip(roots, roots[1:])]
+    raws = (from_quantity(base, dist, quantity, v) for v in values)
+    return [raw for raw in raws if raw is not None]
+
+def critical_points(problem) -> list:
+    """Points next to the zeros of each log's argument, root's radicand and denominator,
+    found numerically along each variable, then 100 scattered points."""
+    base = problem.point(SCREEN[0])
+    literal = {n: problem.quantity(FLOATS, base, *problem.roles[n])[0] for n in problem.roles}
+    raws = []
+    for argument in _singular_arguments(problem.tree)[:12]:
+        for name in _parse.names_in(argument)[:4]:
+            problem.check_time()
+            raws += _near_zeros(problem, argument, name, literal, base)
+    return problem.points(raws)[:60] + problem.points(SCATTER)

@@ -1,10 +1,11 @@
 """A formula as the checker reads it, and the questions it asks of it.
 
 :class:`Problem` holds the per-dimension expression tree, what each name means, what the
-formula leaves out (``assumed``), and answers three questions for a *reading* (what each
+formula leaves out (``assumed``), and answers two questions for a *reading* (what each
 scale name is taken to be) and a *target* (a KL, its direction, sign and constant factor):
-its value at a point with an error bound, whether it differs from the target at one of some
-points, and whether sympy proves the two equal.
+its value at a point with an error bound, and whether it differs from the target at one of
+some points.  The proof is in :mod:`kltools.checker._proof`, the points near the formula's
+singularities in :mod:`kltools.checker._points`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from fractions import Fraction
 
 import sympy as sp
 
-from . import _parse, _points, _readings
-from ._numbers import FLOATS, Unevaluable, compare, evaluate, quick_value
+from . import _parse, _points, _proof, _readings
+from ._numbers import Unevaluable, compare, evaluate
 from ._parse import negate
 from ._tokens import fail
-from .bounds import MAX_EXPANSION, Deadline, digit_budget, expansion_work, is_tame
-from .bounds import polynomial_sized
+from .bounds import Deadline, digit_budget, is_tame
 
 VERDICTS = ("kl_qp", "kl_pq", "neg_kl_qp", "neg_kl_pq")
 MAX_DIGITS = 280  # of the formula's numbers; more cannot be compared in bounded time
@@ -46,11 +46,6 @@ def target_tree(target: tuple) -> tuple:
     verdict, factor = target
     tree = _TARGETS[verdict]
     return tree if factor == 1 else ("mul", (("num", factor), tree))
-
-
-def _symbolic_kl(m1, l1, m2, l2):
-    """KL(N(m1, e^(2 l1)) || N(m2, e^(2 l2))) in the log standard deviations l1, l2."""
-    return l2 - l1 + (sp.exp(2 * l1) + (m1 - m2) ** 2) / (2 * sp.exp(2 * l2)) - sp.Rational(1, 2)
 
 
 def _read(formula, names) -> tuple[tuple, dict]:
@@ -193,87 +188,12 @@ class Problem:
                 break
         return refuted, evaluable
 
-    def _symbols(self, reading: dict):
-        """value_of(name) for the proof: sigma = exp(a), var = exp(2a), ... under ``reading``."""
-        a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)  # log sigma, log sigma_p
-        log_s = {"q": a, "p": b if self.has_p_scale else sp.Integer(0)}
-        zero = sp.Integer(0)
-        mean = {"q": _readings.SYMBOLS["mu"] if self.has_mu else zero,
-                "p": _readings.SYMBOLS["mu_p"] if self.has_mu_p else zero}
-
-        def value_of(name):
-            dist, quantity = self.roles[name]
-            quantity = reading.get(name, quantity)
-            if quantity == "mu":
-                return mean[dist]
-            return {"sigma": sp.exp(log_s[dist]), "var": sp.exp(2 * log_s[dist]),
-                    "log_var": 2 * log_s[dist], "log_sigma": log_s[dist]}[quantity]
-
-        qp = _symbolic_kl(mean["q"], log_s["q"], mean["p"], log_s["p"])
-        pq = _symbolic_kl(mean["p"], log_s["p"], mean["q"], log_s["q"])
-        return value_of, {"kl_qp": qp, "kl_pq": pq, "neg_kl_qp": -qp, "neg_kl_pq": -pq}
-
     def proved(self, reading: dict, target: tuple) -> bool:
-        """sympy proves the formula, so read, equal to the target (verdict, factor)."""
+        """sympy proves the formula, so read, equal to the target (see :mod:`._proof`)."""
         self.check_time(every=1)
-        positive = {name for name, (_, quantity) in self.roles.items()
-                    if reading.get(name, quantity) in _readings.POSITIVE}
-        tree = _readings.rewrite_positive(self.tree, positive)
-        if not is_tame(tree):
-            return False
-        value_of, kls = self._symbols(reading)
-        verdict, factor = target
-        goal = sp.Rational(factor.numerator, factor.denominator) * kls[verdict]
-        diff = _parse.to_sympy(tree, value_of) - goal
-        if expansion_work(diff) > MAX_EXPANSION:
-            return False
-        expand = dict(deep=True, power_exp=True, power_base=True, log=True, mul=True,
-                      multinomial=True)
-        diff = sp.expand(diff, **expand)
-        if diff == 0:
-            return True
-        # cancel() turns exp(-1000) into E**-1000, a polynomial of degree 1000: only small ones
-        return (len(sp.Add.make_args(diff)) <= 200 and polynomial_sized(diff)
-                and sp.cancel(sp.together(diff)) == 0)
-
-    # --- points next to the formula's singularities --------------------------------------
-    def _singular_arguments(self) -> list:
-        """Each log's argument, root's radicand and denominator of the formula."""
-        arguments, stack = [], [self.tree]
-        while stack:
-            node = stack.pop()
-            if node[0] in ("add", "mul"):
-                stack.extend(node[1])
-            elif node[0] in ("pow", "exp", "log", "log10"):
-                stack.append(node[1])
-                if node[0] in ("log", "log10") or (node[0] == "pow" and (
-                        node[2] < 0 or node[2].denominator > 1)):
-                    arguments.append(node[1])
-        return arguments
-
-    def _near_zeros(self, argument, name: str, literal: dict, base) -> list:
-        dist, quantity = self.roles[name]
-
-        def along(t):
-            self.check_time()
-            value = quick_value(argument, {**literal, name: t})
-            return None if value is None else value.real
-
-        roots = _points.zeros(along, _points.ALONG[quantity])
-        offsets = (0, -1e-9, 1e-9, -1e-7, 1e-7, -1e-4, 1e-4)
-        values = [r * (1 + d) + d for r in roots for d in offsets]
-        values += [(x + y) / 2 for x, y in zip(roots, roots[1:])]
-        raws = (_points.from_quantity(base, dist, quantity, v) for v in values)
-        return [raw for raw in raws if raw is not None]
+        return _proof.proved(self, reading, target)
 
     def critical_points(self) -> list:
-        """Points next to the zeros of each log's argument, root's radicand and denominator,
-        found numerically along each variable, then 100 scattered points."""
-        base = self.point(_points.SCREEN[0])
-        literal = {n: self.quantity(FLOATS, base, *self.roles[n])[0] for n in self.roles}
-        raws = []
-        for argument in self._singular_arguments()[:12]:
-            for name in _parse.names_in(argument)[:4]:
-                self.check_time()
-                raws += self._near_zeros(argument, name, literal, base)
-        return self.points(raws)[:60] + self.points(_points.SCATTER)
+        """Points next to the zeros of each log's argument, root's radicand and denominator
+        (see :func:`kltools.checker._points.critical_points`)."""
+        return _points.critical_points(self)
