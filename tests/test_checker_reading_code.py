@@ -7,11 +7,13 @@ numpy scalars in names=.
 
 import subprocess
 import sys
+import time
 from fractions import Fraction
 
 import pytest
 
 from kltools import check_formula
+from kltools.checker import TIME_LIMIT
 
 from .test_formulas import assert_true_counterexample
 
@@ -157,3 +159,27 @@ def test_importing_the_checker_loads_neither_numpy_nor_scipy():
             "assert not bad, bad\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+STATEMENT_ATTACKS = [
+    # (code, what the ValueError says, or None for a verdict)
+    ("x = mu + logvar\n" + "x = x*x + exp(logvar)\n" * 18 + "x", "more than 1000 parts"),
+    ("a = -0.5*(" + KL + ")\n" + "a = a + 0*a\n" * 18 + "a", "more than 1000 parts"),
+    ("x = exp(mu)\nx = exp(x)\nx = exp(x)", "exp is nested more than 2 deep"),
+    ("x = log(sigma)\n" + "x = log(x + sigma)\n" * 10 + "x", "functions are nested"),
+    ("x = mu + logvar\n" + "x = x**16\n" * 18 + "x", "no finite value"),
+    ("x = 1\n" * 21 + "x", "more than 20 statements"),
+    ("x = 1 + mu\n" + "x = (x + 1)**4\n" * 4 + "return x", None),
+]
+
+
+@pytest.mark.parametrize("code, message", STATEMENT_ATTACKS,
+                         ids=[f"attack{i}" for i in range(len(STATEMENT_ATTACKS))])
+def test_statements_keep_the_limits_of_one_line(code, message):
+    start = time.process_time()
+    if message is None:
+        assert_true_counterexample(check_formula(code))
+    else:
+        with pytest.raises(ValueError, match=message):
+            check_formula(code)
+    assert time.process_time() - start < TIME_LIMIT

@@ -170,6 +170,18 @@ def _combine(old: tuple, operator: str, new: tuple) -> tuple:
     return ("mul", (old, ("pow", new, Fraction(-1))))
 
 
+def _nesting(tree) -> tuple[int, int]:
+    """(exp nesting, function nesting) of a tree: exp(exp(x)) is (2, 2)."""
+    op = tree[0]
+    inner = [_nesting(child) for child in _children(tree)] or [(0, 0)]
+    exps, functions = max(e for e, _ in inner), max(f for _, f in inner)
+    if op == "exp":
+        return exps + 1, functions + 1
+    if op in ("log", "log10") or (op == "pow" and tree[2].denominator > 1):
+        return exps, functions + 1
+    return exps, functions
+
+
 def _checked(tree) -> tuple:
     size, depth = _size_and_depth(tree)
     if size > MAX_NODES:
@@ -178,6 +190,13 @@ def _checked(tree) -> tuple:
     if depth > MAX_DEPTH:
         fail(f"the statements together are nested more than {MAX_DEPTH} levels deep; "
              "pass only the lines that compute the KL")
+    exps, functions = _nesting(tree)
+    if exps > MAX_EXP_NESTING:
+        fail(f"exp is nested more than {MAX_EXP_NESTING} deep; "
+             "simplify the formula and try again")
+    if functions > MAX_FUNCTION_NESTING:
+        fail(f"functions are nested more than {MAX_FUNCTION_NESTING} deep; "
+             "simplify the formula and try again")
     return tree
 
 
@@ -319,94 +338,9 @@ def _is_function_call(name: str, node: ast.Call) -> bool:
     return False
 
 
-class _Converter:
-    """Python syntax tree -> expression tree, one whitelisted node type at a time."""
-
-    def __init__(self, code: bool, functions: dict | None = None):
-        self.source, self.code, self.functions = "", code, functions or {}
-        self.exp_depth = self.function_depth = 0
-        self.aliases: dict = {}
-
-    def convert(self, node) -> tuple:
-        if isinstance(node, ast.BinOp):
-            return self.binop(node)
-        if isinstance(node, ast.UnaryOp):
-            return self.unary(node)
-        if isinstance(node, ast.Constant):
-            return self.constant(node)
-        if isinstance(node, ast.Name):
-            return ("pi",) if node.id == "pi" else ("name", node.id)
-        if isinstance(node, ast.Attribute):
-            return self.attribute(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        what = _NODE_NAMES.get(type(node), type(node).__name__)
-        hint = _NODE_HINTS.get(type(node), "pass only the arithmetic of the KL")
-        fail(f"{what} is not allowed in a formula; {hint}")
-
-    def unary(self, node) -> tuple:
-        if isinstance(node.op, ast.USub):
-            inner = self.convert(node.operand)
-            return ("num", -inner[1]) if inner[0] == "num" else negate(inner)
-        if isinstance(node.op, ast.UAdd):
-            return self.convert(node.operand)
-        fail(f"operator {type(node.op).__name__} is not allowed in a formula; use + - * / **")
-
-    def attribute(self, node) -> tuple:
-        dotted = _dotted(node)
-        if dotted is None:
-            fail(f"attribute .{node.attr} is not allowed here; "
-                 "assign the value to a name first")
-        if dotted in _CONSTANTS:
-            return ("pi",)
-        if not self.code:
-            fail(f"name {dotted!r} is not allowed (attributes are only read in a line of "
-                 "code); write a plain name such as mu or log_var")
-        return ("name", dotted)
-
-    def constant(self, node) -> tuple:
-        text = ast.get_source_segment(self.source, node)
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            fail(f"constant {text!r} is not allowed in a formula; only real numbers are read")
-        return ("num", literal_value(text))
-
-    def binop(self, node) -> tuple:
-        kind = _chain(node.op)
-        if kind is None:
-            if isinstance(node.op, ast.Pow):
-                return self.power(self.convert(node.left), node.right)
-            fail(f"operator {type(node.op).__name__} is not allowed in a formula; "
-                 "use + - * / **")
-        parts = []
-        while isinstance(node, ast.BinOp) and _chain(node.op) == kind:
-            parts.append((node.op, node.right))
-            node = node.left
-        parts.append((None, node))
-        items = []
-        for op, child in reversed(parts):
-            sub = self.convert(child)
-            if isinstance(op, ast.Sub):
-                sub = negate(sub)
-            elif isinstance(op, ast.Div):
-                sub = ("pow", sub, Fraction(-1))
-            items.append(sub)
-        return (kind, tuple(items))
-
-    def exponent(self, node) -> Fraction:
-        value = constant_value(self.convert(node))
-        if abs(value) > MAX_EXPONENT:
-            fail(f"exponent {value} is too large (at most {MAX_EXPONENT} in absolute value)")
-        if value.denominator > MAX_EXPONENT_DENOMINATOR:
-            fail(f"exponent {value} has a denominator above {MAX_EXPONENT_DENOMINATOR}; "
-                 "write it as a simpler fraction")
-        return value
-
-    def power(self, base: tuple, exponent_node) -> tuple:
-        exponent = self.exponent(exponent_node)
-        bits = constant_bits(base)
-        if bits is not None and bits * abs(exponent) > MAX_CONSTANT_BITS:
-            fail(f"a number in the formula is too large (more than {MAX_CONSTANT_BITS} bits)")
-        return ("pow", base, exponent)
+class _CallReader:
+    """Calls: library functions, methods, reductions and their keyword arguments.  Mixed into
+    :class:`_Converter`, which reads the arguments with ``convert``."""
 
     def call(self, node) -> tuple:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
@@ -543,6 +477,97 @@ class _Converter:
                      "(dim=1, dim=(1, 2), dim=[1, 2, 3])")
             axes.append(int(value[1]))
         return tuple(axes)
+
+
+class _Converter(_CallReader):
+    """Python syntax tree -> expression tree, one whitelisted node type at a time: the
+    arithmetic here, the calls in :class:`_CallReader`."""
+
+    def __init__(self, code: bool, functions: dict | None = None):
+        self.source, self.code, self.functions = "", code, functions or {}
+        self.exp_depth = self.function_depth = 0
+        self.aliases: dict = {}
+
+    def convert(self, node) -> tuple:
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return ("pi",) if node.id == "pi" else ("name", node.id)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        what = _NODE_NAMES.get(type(node), type(node).__name__)
+        hint = _NODE_HINTS.get(type(node), "pass only the arithmetic of the KL")
+        fail(f"{what} is not allowed in a formula; {hint}")
+
+    def unary(self, node) -> tuple:
+        if isinstance(node.op, ast.USub):
+            inner = self.convert(node.operand)
+            return ("num", -inner[1]) if inner[0] == "num" else negate(inner)
+        if isinstance(node.op, ast.UAdd):
+            return self.convert(node.operand)
+        fail(f"operator {type(node.op).__name__} is not allowed in a formula; use + - * / **")
+
+    def attribute(self, node) -> tuple:
+        dotted = _dotted(node)
+        if dotted is None:
+            fail(f"attribute .{node.attr} is not allowed here; "
+                 "assign the value to a name first")
+        if dotted in _CONSTANTS:
+            return ("pi",)
+        if not self.code:
+            fail(f"name {dotted!r} is not allowed (attributes are only read in a line of "
+                 "code); write a plain name such as mu or log_var")
+        return ("name", dotted)
+
+    def constant(self, node) -> tuple:
+        text = ast.get_source_segment(self.source, node)
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            fail(f"constant {text!r} is not allowed in a formula; only real numbers are read")
+        return ("num", literal_value(text))
+
+    def binop(self, node) -> tuple:
+        kind = _chain(node.op)
+        if kind is None:
+            if isinstance(node.op, ast.Pow):
+                return self.power(self.convert(node.left), node.right)
+            fail(f"operator {type(node.op).__name__} is not allowed in a formula; "
+                 "use + - * / **")
+        parts = []
+        while isinstance(node, ast.BinOp) and _chain(node.op) == kind:
+            parts.append((node.op, node.right))
+            node = node.left
+        parts.append((None, node))
+        items = []
+        for op, child in reversed(parts):
+            sub = self.convert(child)
+            if isinstance(op, ast.Sub):
+                sub = negate(sub)
+            elif isinstance(op, ast.Div):
+                sub = ("pow", sub, Fraction(-1))
+            items.append(sub)
+        return (kind, tuple(items))
+
+    def exponent(self, node) -> Fraction:
+        value = constant_value(self.convert(node))
+        if abs(value) > MAX_EXPONENT:
+            fail(f"exponent {value} is too large (at most {MAX_EXPONENT} in absolute value)")
+        if value.denominator > MAX_EXPONENT_DENOMINATOR:
+            fail(f"exponent {value} has a denominator above {MAX_EXPONENT_DENOMINATOR}; "
+                 "write it as a simpler fraction")
+        return value
+
+    def power(self, base: tuple, exponent_node) -> tuple:
+        exponent = self.exponent(exponent_node)
+        bits = constant_bits(base)
+        if bits is not None and bits * abs(exponent) > MAX_CONSTANT_BITS:
+            fail(f"a number in the formula is too large (more than {MAX_CONSTANT_BITS} bits)")
+        return ("pow", base, exponent)
 
 
 def to_sympy(tree, value_of) -> sp.Expr:
