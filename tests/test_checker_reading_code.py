@@ -141,6 +141,7 @@ REFUSALS = [
     ("mu**sigma", "exponent must be a rational", "x**0.5"),
     ("torch.sum(mu) + 1", "constant is added", "check one dimension's term"),
     ("# a comment", "no expression", "pass the line"),
+    ("TT.sum(x, axis=-1)", "unknown name 'x'", "names={'x':"),
 ]
 
 
@@ -183,3 +184,14 @@ def test_statements_keep_the_limits_of_one_line(code, message):
         with pytest.raises(ValueError, match=message):
             check_formula(code)
     assert time.process_time() - start < TIME_LIMIT
+
+
+def test_a_string_is_read_only_as_the_name_keyword_and_never_run(tmp_path):
+    sentinel = tmp_path / "sentinel"
+    for code in (f"torch.sum(mu, name=f\"{{__import__('os').system('touch {sentinel}')}}\")",
+                 f"torch.sum(mu, name=__import__('os').system('touch {sentinel}'))",
+                 f"torch.sum(mu, dim='{sentinel}')",
+                 f"kl = mu\nkl += __import__('os').system('touch {sentinel}')"):
+        with pytest.raises(ValueError):
+            check_formula(code)
+    assert not sentinel.exists()
