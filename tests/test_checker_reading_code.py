@@ -27,6 +27,8 @@ READ_AS_KL = [
      "kl_qp", 1, None),
     ("a = 0.5 * mu**2\na += 0.5 * (exp(logvar) - 1 - logvar)", "kl_qp", 1, None),
     ("a = mu**2 + exp(logvar)\na -= 1 + logvar\na /= 2", "kl_qp", 1, None),
+    ("s, v = torch.exp(logvar / 2), torch.exp(logvar)\nkl = 0.5 * (v + mu**2 - 1) - log(s)",
+     "kl_qp", 1, None),
     ("kl = " + KL, "neg_kl_qp", 2, None),
     ("kl = (" + KL + ") / 4", "neg_kl_qp", Fraction(1, 2), None),
     ("kl = 3 * (mu**2 + exp(logvar) - logvar - 1)", "kl_qp", 6, None),
@@ -142,6 +144,7 @@ REFUSALS = [
     ("torch.sum(mu) + 1", "constant is added", "check one dimension's term"),
     ("# a comment", "no expression", "pass the line"),
     ("TT.sum(x, axis=-1)", "unknown name 'x'", "names={'x':"),
+    ("a, b = mu\nkl = a", "plain assignment of as many values", "one assignment per name"),
 ]
 
 

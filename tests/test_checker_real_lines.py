@@ -305,6 +305,18 @@ REAL_LINES = [
         'no_match', 1, {}, None,
         'EPS = 1e-8 in core.py: the guard shifts the value by about 1e-8'),
     RealLine(
+        'spinningup-trpo-function', 'openai/spinningup',
+        'spinup/algos/tf1/trpo/core.py',
+        '038665d62d569055401d91856abb287263096178', '57-60',
+        ('    var0, var1 = tf.exp(2 * log_std0), tf.exp(2 * log_std1)\n'
+         '    pre_sum = 0.5*(((mu1- mu0)**2 + var0)/(var1 + EPS) - 1) +  log_std1 - log_std0\n'
+         '    all_kls = tf.reduce_sum(pre_sum, axis=1)\n'
+         '    return tf.reduce_mean(all_kls)'),
+        {"mu0": "mu", "log_std0": "log_std", "mu1": "mu_p", "log_std1": "log_std_p",
+         "EPS": 1e-8},
+        'no_match', 1, {}, 'sum',
+        'the whole of diagonal_gaussian_kl: the EPS = 1e-8 guard, summed over axis 1'),
+    RealLine(
         'rllab-kl-sym', 'rll/rllab',
         'rllab/distributions/diagonal_gaussian.py',
         'ba78e4c16dc492982e648f117875b22af3965579', '23-34',

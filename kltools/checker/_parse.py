@@ -200,6 +200,17 @@ def _checked(tree) -> tuple:
     return tree
 
 
+def _assign_each(statement, syntax, converter, values: dict, last: bool):
+    """``a, b = x, y``: each name gets its value."""
+    names = statement.target
+    if statement.operator != "=" or last or not isinstance(syntax, ast.Tuple) or len(
+            syntax.elts) != len(names):
+        fail(f"{', '.join(names)} = ... is read only as a plain assignment of as many values, "
+             "before the statement that gives the KL; write one assignment per name")
+    for name, element in zip(names, syntax.elts):
+        values[name] = _checked(_replace_assigned(converter.convert(element), values))
+
+
 def read_code(text, *, code: bool = True, functions: dict | None = None) -> Parsed:
     """Parse ``text``: one formula, or straight-line statements whose last value is the KL.
 
@@ -221,8 +232,11 @@ def read_code(text, *, code: bool = True, functions: dict | None = None) -> Pars
             fail("a bare expression or 'return' must be the last statement, but a second "
                  "statement follows it; pass the statements up to the one that gives the KL")
         converter.source = statement.source
-        tree = _checked(_replace_assigned(converter.convert(_syntax_tree(statement.source)),
-                                          values))
+        syntax = _syntax_tree(statement.source)
+        if isinstance(statement.target, tuple):
+            _assign_each(statement, syntax, converter, values, index == len(found) - 1)
+            continue
+        tree = _checked(_replace_assigned(converter.convert(syntax), values))
         if statement.operator in AUGMENTED:
             if statement.target not in values:
                 fail(f"operator {statement.operator!r} needs its target "

@@ -56,12 +56,13 @@ _fail = fail
 class Statement:
     """One statement of a line of code: ``target op= expression``, or ``return expression``.
 
-    ``target`` is the assigned name (``"kl_loss"``, ``"self.kl"``) or None when the left side
+    ``target`` is the assigned name (``"kl_loss"``, ``"self.kl"``), a tuple of names
+    (``var0, var1 = ...``), or None when the left side
     is not a plain name (``kl[0] =``, ``kl(mu, logvar) =``) or there is none; ``operator`` is
     ``"="``, one of :data:`AUGMENTED`'s keys, ``"return"`` or None (a bare expression).
     """
 
-    target: str | None
+    target: str | tuple | None
     operator: str | None
     source: str
 
@@ -195,6 +196,23 @@ def _target(left: list) -> str | None:
     return ".".join(names) if names and not expect_name else None
 
 
+def _targets(left: list):
+    """What a left side assigns: a dotted name, a tuple of them (``a, b = ...``), or None."""
+    parts, current, depth = [], [], 0
+    for tok in left:
+        depth += 1 if tok.string in "([" else (-1 if tok.string in ")]" else 0)
+        if tok.string == "," and depth == 0:
+            parts.append(current)
+            current = []
+        else:
+            current.append(tok)
+    parts.append(current)
+    names = [_target(part) for part in parts]
+    if len(names) == 1:
+        return names[0]
+    return tuple(names) if None not in names else None
+
+
 def _split(group: list, code: bool) -> tuple[int, str | None, str | None]:
     """(index of the expression's first token, target, operator) of one statement."""
     first, target, operator, depth = 0, None, None, 0
@@ -216,7 +234,7 @@ def _split(group: list, code: bool) -> tuple[int, str | None, str | None]:
                      "pass the formula to the right of '='")
             if operator == "return":
                 fail("'return' cannot be followed by an assignment")
-            target = _target(group[:index]) if operator is None else target
+            target = _targets(group[:index]) if operator is None else target
             first, operator = index + 1, tok.string
     return first, target, operator
 
