@@ -33,6 +33,7 @@ READ_AS_KL = [
     ("kl = (" + KL + ") / 4", "neg_kl_qp", Fraction(1, 2), None),
     ("kl = 3 * (mu**2 + exp(logvar) - logvar - 1)", "kl_qp", 6, None),
     ("(mu**2 + var - log(var) - 1).sum(1).mean()", "kl_qp", 2, "sum"),
+    ("-torch.sum(1 + logvar - mu.pow(2) - logvar.exp())", "kl_qp", 2, "sum"),
     ("-0.5 * torch.sum(" + KL + ", dim=[1, 2, 3])", "kl_qp", 1, "sum"),
     ("-0.5 * th.sum(" + KL.replace("exp", "th.exp") + ", dim=(1, 2))", "kl_qp", 1, "sum"),
     ("-0.5 * T.sum(" + KL.replace("exp", "T.exp") + ", axis=-1)", "kl_qp", 1, "sum"),
