@@ -82,13 +82,16 @@ CRASHES = [  # each raised OverflowError, MemoryError, RecursionError or TypeErr
     sp.Integer(10) ** 10**6,
     sp.exp(sp.exp(sp.exp(sp.exp(SYMBOLS["mu"])))) ** 0,
     # found by fuzzing: sympy took minutes to build, or the point search to run
-    "((log10((sigma / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + log_var_p))**16)))**-2)**0.5",
+    "((log10((sigma / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) +"
+    " log_var_p))**16)))**-2)**0.5",
     "torch.exp((1e40 * ((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + 1e-30)))",
-    "(1e-8 / (-0.5*(1 + logvar - mu**2 - exp(logvar)) + ((exp((z_log_sigma / 1e-30)) + log((var + var))))**-1))",
+    "(1e-8 / (-0.5*(1 + logvar - mu**2 - exp(logvar)) + ((exp((z_log_sigma / 1e-30)) + log((var +"
+    " var))))**-1))",
     "np.log((((log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2) + 1))**16)",
     "((((2**16)**16)**16)**16)*mu",
     "((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2)"
-    " + (((z_log_sigma)**3 / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) + log_sigma) * 0)) - 2))",
+    " + (((z_log_sigma)**3 / (((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2) +"
+    " log_sigma) * 0)) - 2))",
     "np.log((log(((log(mu) + np.log(log_sigma)) - (np.log(-1) + (1e40 / 3))))"
     " * (((var_p.exp() - (7.5 / logvar)) * (exp(sigma) * log_var_p)))**1.5))",  # log's branch cut
     "sqrt((log_var * ((log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2)"
@@ -126,10 +129,13 @@ FALSE_POSITIVES = [  # each was classified as a correct KL before
     KL + " + sqrt((sigma - 2)**2) + sigma - 2",  # zero only for sigma <= 2
     KL + " + sqrt((mu - 2e6)**2) + mu - 2e6",  # zero for mu <= 2e6, beyond every fixed point
     KL + " + sqrt((sigma - 1e7)**2) + sigma - 1e7",  # zero for sigma <= 1e7
-    KL + " + sqrt((mu - 5)**2) + sqrt((mu - 5.000001)**2) - sqrt((2*mu - 10.000001)**2)",  # nonzero only in (5, 5.000001)
-    KL + " + sqrt((mu + 1e-3)**2) + sqrt((mu - 1e-3)**2) - 2*sqrt(mu**2)",  # nonzero only in (-1e-3, 1e-3)
+    # nonzero only in (5, 5.000001)
+    KL + " + sqrt((mu - 5)**2) + sqrt((mu - 5.000001)**2) - sqrt((2*mu - 10.000001)**2)",
+    # nonzero only in (-1e-3, 1e-3)
+    KL + " + sqrt((mu + 1e-3)**2) + sqrt((mu - 1e-3)**2) - 2*sqrt(mu**2)",
     KL + " + " + "*".join(f"(mu - ({m!r}))" for m in
-                          (0.8164, -1.2845, 0.5, 1.0, 0.0, 1e-3, -0.4, 2.5, -7.0, 40.0, -1e3, 1e6, -1e6, 3.7)),
+                          (0.8164, -1.2845, 0.5, 1.0, 0.0, 1e-3, -0.4, 2.5, -7.0, 40.0, -1e3,
+                           1e6, -1e6, 3.7)),
     KL + " + log(1 + exp(mu - 1000))",  # below 1e-400 wherever mu < 80
     KL + " + 1e-40*exp(exp(mu/2))",
     VAE + " + 0*mu + 1e-12*(log_var - log(exp(log_var)))",  # exactly the KL: not a false positive
@@ -166,14 +172,17 @@ def test_no_match_always_has_a_point():
 
 def test_realistic_formula_with_all_scale_names_is_fast():
     line = ("log(sigma_p/sigma) + (var + (mu - mu_p)**2)/(2*var_p) - 1/2"
-            " + (log_var - log_var_p + log_sigma - log_sigma_p)*0 + 1e-30*(std + variance + std_p + variance_p)")
+            " + (log_var - log_var_p + log_sigma - log_sigma_p)*0 + 1e-30*(std + variance + std_p"
+            " + variance_p)")
     assert timed(line).verdict == "no_match"
-    line = GEN + "".join(f" + (var_p + {k})*(var - {k}) - var_p*var + {k}*var_p - {k}*var + {k*k}" for k in range(1, 15))
+    line = GEN + "".join(f" + (var_p + {k})*(var - {k}) - var_p*var + {k}*var_p - {k}*var"
+                         f" + {k*k}" for k in range(1, 15))
     assert timed(line).correct
 
 
-TOKENS = ["mu", "sigma", "var", "log_var", "log_sigma", "mu_p", "sigma_p", "var_p", "logvar", "z_mean",
-          "exp(", "log(", "sqrt(", "log10(", "torch.sum(", "K.mean(", ".exp()", ".pow(2)", ".sum()",
+TOKENS = ["mu", "sigma", "var", "log_var", "log_sigma", "mu_p", "sigma_p", "var_p", "logvar",
+          "z_mean", "exp(", "log(", "sqrt(", "log10(", "torch.sum(", "K.mean(", ".exp()",
+          ".pow(2)", ".sum()",
           "(", ")", "+", "-", "*", "/", "**", "^", "2", "0.5", "1", "1e-8", "1e30", "-1", ",", "=",
           "axis=-1", "dim=1", "0", "9", "**9"]
 

@@ -31,16 +31,18 @@ def assert_true_counterexample(result, digits=60):
     with sp.evaluate(False):  # numbers in, no symbolic simplification (which can take minutes)
         at_point = result.expression.xreplace({SYMBOLS[k]: v for k, v in exact.items()})
     value = sp.N(at_point, digits)
-    kl = sp.N(sp.log(s_p / s) + (s**2 + (mu - mu_p) ** 2) / (2 * s_p**2) - sp.Rational(1, 2), digits)
+    kl = sp.N(sp.log(s_p / s) + (s**2 + (mu - mu_p) ** 2) / (2 * s_p**2) - sp.Rational(1, 2),
+              digits)
     difference = complex(sp.N(value - kl, digits))
     assert abs(difference) > 10.0 ** (15 - digits) * max(1.0, abs(float(kl)))
     assert difference == pytest.approx(complex(ce["difference"]), rel=1e-6)
     assert complex(value) == pytest.approx(complex(ce["formula"]), rel=1e-12, abs=1e-300)
     assert float(kl) == pytest.approx(ce["kl_qp"], rel=1e-12)
-    assert float(kl_normal(d["mu"], d["sigma"], d.get("mu_p", 0.0), d.get("sigma_p", 1.0))) == pytest.approx(
-        ce["kl_qp"], rel=1e-9)
+    assert float(kl_normal(d["mu"], d["sigma"], d.get("mu_p", 0.0), d.get("sigma_p", 1.0))
+                 ) == pytest.approx(ce["kl_qp"], rel=1e-9)
     for name, v in ce["point"].items():
-        assert complex(v) == pytest.approx(complex(sp.N(exact[result.names[name]], 20)), rel=1e-15, abs=1e-300)
+        assert complex(v) == pytest.approx(complex(sp.N(exact[result.names[name]], 20)),
+                                           rel=1e-15, abs=1e-300)
 
 
 RIGHT = [
@@ -52,15 +54,18 @@ RIGHT = [
     ("log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2", "kl_qp", {}),
     ("-log_sigma + (exp(2*log_sigma) + mu**2)/2 - 1/2", "kl_qp", {}),
     ("log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) - 0.5", "kl_qp", {}),
-    ("0.5*(log_var_p - log_var + (exp(log_var) + (mu - mu_p)**2)/exp(log_var_p) - 1)", "kl_qp", {}),
+    ("0.5*(log_var_p - log_var + (exp(log_var) + (mu - mu_p)**2)/exp(log_var_p) -"
+     " 1)", "kl_qp", {}),
     ("0.5*log(var_p/var) + (var + (mu - mu_p)**2)/(2*var_p) - 0.5", "kl_qp", {}),
-    ("log_sigma_p - log_sigma + (exp(2*log_sigma) + (mu - mu_p)**2)/(2*exp(2*log_sigma_p)) - 0.5", "kl_qp", {}),
+    ("log_sigma_p - log_sigma + (exp(2*log_sigma) + (mu - mu_p)**2)/(2*exp(2*log_sigma_p)) -"
+     " 0.5", "kl_qp", {}),
     ("-0.5*(log(sigma) - sigma - mu**2 + 1)", "kl_qp", {"sigma": "var"}),
     ("-0.5*(1 + sigma - mu**2 - exp(sigma))", "kl_qp", {"sigma": "log_var"}),
     ("-0.5*(1 + 2*sigma - mu**2 - exp(2*sigma))", "kl_qp", {"sigma": "log_sigma"}),
     ("0.5*(var**2 + mu**2 - 1) - log(var)", "kl_qp", {"var": "sigma"}),
     ("-0.5*(1 + log_sigma - mu**2 - exp(log_sigma))", "kl_qp", {"log_sigma": "log_var"}),
-    ("log(sigma_p/sigma) + (sigma + (mu - mu_p)**2)/(2*sigma_p**2) - 1/2 + log(sigma)/2", "kl_qp", {"sigma": "var"}),
+    ("log(sigma_p/sigma) + (sigma + (mu - mu_p)**2)/(2*sigma_p**2) - 1/2 +"
+     " log(sigma)/2", "kl_qp", {"sigma": "var"}),
     ("log(sigma) + (1 + mu**2)/(2*sigma**2) - 0.5", "kl_pq", {}),
     ("log(sigma/sigma_p) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5", "kl_pq", {}),
     ("0.5*(1 + log_var - mu**2 - exp(log_var))", "neg_kl_qp", {}),
@@ -81,18 +86,35 @@ def test_verdicts(formula, verdict, reinterp):
 WRONG = [
     "0.5*(sigma**2 - 1 - log10(sigma**2))",  # log10 where ln belongs
     "0.5*(sigma**-2 - 1) - log(sigma)",  # the thread's comment formula
-    "-(1 + log_var - mu**2 - exp(log_var))",  # missing 1/2
     "-0.5*(1 + log_var - mu**2 + exp(log_var))",  # sign slip
     "-0.5*(1 + log_var - mu - exp(log_var))",  # mu where mu**2 belongs
-    "log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) + 0.5",  # +1/2 instead of -1/2
-    "log(sigma_p/sigma) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5",  # swapped variances only
+    # +1/2 instead of -1/2
+    "log(sigma_p/sigma) + (sigma**2 + (mu - mu_p)**2)/(2*sigma_p**2) + 0.5",
+    # swapped variances only
+    "log(sigma_p/sigma) + (sigma_p**2 + (mu - mu_p)**2)/(2*sigma**2) - 0.5",
     "-0.5*(1 + log_var - mu**2 - exp(log_var)**2)",  # exp(log_var) squared
     "0.5*(1/sigma**2 - 1) - log(sigma)",  # neither direction at mu = 0
-    "2*(-0.5*(1 + log(sigma**2) - mu**2 - sigma**2))",  # two copies of one dimension's term
     "log(-sigma)",  # complex everywhere
     "1/(sigma - 1/2) + 1/(sigma - 2) + 1/(sigma - 3)",  # poles at the old fixed points
     "2",
 ]
+
+
+# A constant multiple of a KL is that KL with a factor, never a plain KL and never "no match".
+MULTIPLES = [
+    # (formula, verdict, factor)
+    ("-(1 + log_var - mu**2 - exp(log_var))", "kl_qp", 2),  # the 1/2 left out
+    ("2*(-0.5*(1 + log(sigma**2) - mu**2 - sigma**2))", "kl_qp", 2),  # two copies of one term
+    ("1 + log_var - mu**2 - exp(log_var)", "neg_kl_qp", 2),
+    ("(log(sigma) + (1 + mu**2)/(2*sigma**2) - 1/2)/3", "kl_pq", Fraction(1, 3)),
+]
+
+
+@pytest.mark.parametrize("formula, verdict, factor", MULTIPLES, ids=[m[0] for m in MULTIPLES])
+def test_multiples_of_a_kl_report_their_factor(formula, verdict, factor):
+    result = check_formula(formula)
+    assert (result.verdict, result.factor, result.counterexample) == (verdict, factor, None)
+    assert not result.correct
 
 
 @pytest.mark.parametrize("formula", WRONG)
@@ -103,9 +125,11 @@ def test_wrong_formulas_get_a_true_counterexample(formula):
 
 
 def test_an_identity_the_proof_cannot_reach_is_reported_not_guessed():
-    """log(s^2 + 2s + 1) = 2 log(s + 1) needs factoring, which the checker does not attempt (it can hang)."""
+    """log(s^2 + 2s + 1) = 2 log(s + 1) needs factoring, which the checker does not attempt (it
+    can hang)."""
     with pytest.raises(ValueError, match="neither prove"):
-        check_formula("log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2 + log(sigma**2 + 2*sigma + 1) - 2*log(sigma + 1)")
+        check_formula("log(1/sigma) + (sigma**2 + mu**2)/2 - 1/2 + log(sigma**2 + 2*sigma + 1)"
+                      " - 2*log(sigma + 1)")
 
 
 def test_counterexamples_prefer_a_nice_point_and_say_the_difference():
@@ -154,11 +178,13 @@ def test_names_and_symbols_tables():
     assert NAMES["z_log_sigma"] == "log_sigma" and NAMES["prior_logvar"] == "log_var_p"
     assert NAMES["log_sigma2_p"] == "log_var_p" and NAMES["μ"] == "mu"
     assert all(documented in SYMBOLS for documented in NAMES.values())
-    assert SYMBOLS["sigma"].is_positive and SYMBOLS["log_sigma"].is_real and not SYMBOLS["log_sigma"].is_positive
+    assert SYMBOLS["sigma"].is_positive and SYMBOLS["log_sigma"].is_real
+    assert not SYMBOLS["log_sigma"].is_positive
 
 
 def test_describe():
-    assert check_formula("-0.5*(log(sigma) - sigma - mu**2 + 1)").describe() == "kl_qp if sigma is var"
+    described = check_formula("-0.5*(log(sigma) - sigma - mu**2 + 1)").describe()
+    assert described == "kl_qp if sigma is var"
     assert check_formula("mu").describe() == "no_match"
     assert check_formula("-0.5*torch.mean(1 + logvar - mu**2 - logvar.exp())").describe() == \
         "kl_qp, averaged over the latent dimensions"
@@ -219,8 +245,10 @@ def test_bad_names_raise_a_clear_value_error(names, message):
 def test_names_give_meanings_and_numbers():
     result = check_formula("0.5*(m**2 + v - 1 - log(v))", names={"m": "mean", "v": "variance"})
     assert result.verdict == "kl_qp" and result.names == {"m": "mu", "v": "var"}
-    result = check_formula("0.5*(m**2 + v - 1 - log(v)) + EPS", names={"m": "mu", "v": "var", "EPS": "1e-8"})
+    result = check_formula("0.5*(m**2 + v - 1 - log(v)) + EPS",
+                           names={"m": "mu", "v": "var", "EPS": "1e-8"})
     assert result.verdict == "no_match"
     assert result.counterexample["difference"] == pytest.approx(1e-8, rel=1e-12)
-    assert check_formula("k*(m**2 + v - 1 - log(v))", names={"m": "mu", "v": "var", "k": Fraction(1, 2)}).correct
-    assert check_formula("k*(m**2 + v - 1 - log(v))", names={"m": "mu", "v": "var", "k": 0.5}).correct
+    for half in (Fraction(1, 2), 0.5):
+        assert check_formula("k*(m**2 + v - 1 - log(v))",
+                             names={"m": "mu", "v": "var", "k": half}).correct

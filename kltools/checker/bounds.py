@@ -31,10 +31,12 @@ class Deadline:
         self._ticks = 0
 
     def check(self, every: int = 1):
-        """Raise once the CPU time is spent; the clock is a slow syscall, so read it every ``every`` calls."""
+        """Raise once the CPU time is spent; the clock is a slow syscall, so read it every
+        ``every`` calls."""
         self._ticks += 1
         if self._ticks % every == 0 and time.process_time() > self.end:
-            _parse._fail(f"the checker could not decide within its time limit of {self.limit:g} s; "
+            _parse._fail(f"the checker could not decide within its time limit of "
+                         f"{self.limit:g} s; "
                          "simplify the formula and try again")
 
 
@@ -74,38 +76,47 @@ def expansion_work(expr, cap: int = 10**6) -> int:
     return terms(expr)[1]
 
 
+def _size(node) -> int:
+    if node[0] in ("add", "mul"):
+        return 1 + sum(_size(t) for t in node[1])
+    return 1 + (_size(node[1]) if node[0] in ("pow", "exp", "log", "log10") else 0)
+
+
+def _is_root_or_log(node) -> bool:
+    return node[0] in ("log", "log10") or (node[0] == "pow" and node[2].denominator > 1)
+
+
+def _inner_ok(node) -> bool:
+    """Inside a log or a root: no further log or root, and powers of sums at most 4."""
+    op = node[0]
+    if _is_root_or_log(node):
+        return False
+    if op == "pow" and abs(node[2]) > 4 and node[1][0] == "add":
+        return False
+    if op in ("add", "mul"):
+        return all(_inner_ok(t) for t in node[1])
+    return op not in ("pow", "exp") or _inner_ok(node[1])
+
+
+def _modest(node) -> bool:
+    """Inside an exp: every number at most 1000, with a denominator at most 1000."""
+    if node[0] == "num":
+        return abs(node[1]) <= 1000 and node[1].denominator <= 1000
+    if node[0] in ("add", "mul"):
+        return all(_modest(t) for t in node[1])
+    return node[0] not in ("pow", "exp", "log", "log10") or _modest(node[1])
+
+
 def is_tame(tree) -> bool:
     """No log or root inside another's argument, arguments of at most 40 nodes, powers of sums at
     most 4, and numbers inside exp() at most 1000 (sympy rewrites exp(c log x) as x**c)."""
-    def size(node):
-        return 1 + (sum(size(t) for t in node[1]) if node[0] in ("add", "mul")
-                    else size(node[1]) if node[0] in ("pow", "exp", "log", "log10") else 0)
-
-    def inner_ok(node):  # inside a log or a root
-        op = node[0]
-        if op in ("log", "log10") or (op == "pow" and node[2].denominator > 1):
-            return False
-        if op == "pow" and abs(node[2]) > 4 and node[1][0] == "add":
-            return False
-        if op in ("add", "mul"):
-            return all(inner_ok(t) for t in node[1])
-        return op not in ("pow", "exp") or inner_ok(node[1])
-
-    def modest(node):  # inside an exp
-        if node[0] == "num":
-            return abs(node[1]) <= 1000 and node[1].denominator <= 1000
-        if node[0] in ("add", "mul"):
-            return all(modest(t) for t in node[1])
-        return node[0] not in ("pow", "exp", "log", "log10") or modest(node[1])
-
     stack = [tree]
     while stack:
         node = stack.pop()
         op = node[0]
-        if op in ("log", "log10") or (op == "pow" and node[2].denominator > 1):
-            if size(node[1]) > 40 or not inner_ok(node[1]):
-                return False
-        if op == "exp" and not modest(node[1]):
+        if _is_root_or_log(node) and (_size(node[1]) > 40 or not _inner_ok(node[1])):
+            return False
+        if op == "exp" and not _modest(node[1]):
             return False
         if op in ("add", "mul"):
             stack.extend(node[1])
@@ -115,13 +126,15 @@ def is_tame(tree) -> bool:
 
 
 def polynomial_sized(expr) -> bool:
-    """Every power, and every constant added inside an exp, is small (so sympy's polynomials stay small)."""
+    """Every power, and every constant added inside an exp, is small (so sympy's polynomials
+    stay small)."""
     for node in sp.preorder_traversal(expr):
         if node.is_Pow and not (node.exp.is_Rational and abs(node.exp) <= _parse.MAX_EXPONENT):
             return False
         if isinstance(node, sp.exp) and any(not c.is_Rational or abs(c) > 50 or c.q > 1000
                                             for c in node.args[0].as_coefficients_dict().values()):
             return False
-        if node.is_Rational and max(abs(int(node.p)), int(node.q)) >= 10**_parse.MAX_LITERAL_DIGITS:
+        if node.is_Rational and max(abs(int(node.p)),
+                                    int(node.q)) >= 10**_parse.MAX_LITERAL_DIGITS:
             return False
     return True
