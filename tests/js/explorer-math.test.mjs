@@ -136,3 +136,9 @@ test("the scale variables round-trip sigma, and bits are nats / log 2", () => {
   }
   assert.equal(toBits(Math.LN2), 1);
 });
+
+test("the univariate page's suggestion: sigma1 = 3, sigma2 = 3.0001 makes the float32 KL negative",
+  () => {
+    assert.ok(klNormalFloat32(0, 3, 0, 3.0001) < 0);
+    assert.ok(klNormal(0, 3, 0, 3.0001) > 0);
+  });
