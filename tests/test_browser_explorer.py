@@ -147,6 +147,10 @@ def test_explorer_by_keyboard_and_fields(site, browser, config, mode):  # noqa: 
         assert visit.params()[0] == 0.37 and visit.params()[3] == 0.8
         assert check_values(visit) == []
         check_toggle(visit)
+        shown = visit.output("qp")
+        visit.number("sigma1").fill("-1")  # refused with a message; the values stay
+        assert "sigma1 must be > 0" in visit.root.locator(".kl-x-error").inner_text()
+        assert visit.output("qp") == shown
         visit.number("sigma1").fill("3")
         visit.number("mu1").fill("0")
         visit.number("mu2").fill("0")

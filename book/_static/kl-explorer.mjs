@@ -20,7 +20,7 @@ import {
 const SVG = "http://www.w3.org/2000/svg";
 const POINTS = 1000;
 const CHART_HEIGHT = 200;
-const PAD = { left: 44, right: 10, top: 10, bottom: 26 };
+const PAD = { left: 30, right: 10, top: 10, bottom: 26 };
 const PARAMS = [
   { key: "mu1", label: "μ₁, mean of q", min: -5, max: 5, step: 0.01 },
   { key: "sigma1", label: "σ₁, standard deviation of q", min: 0.05, max: 5, step: 0.01 },
@@ -41,8 +41,9 @@ export function fmt(x, digits = 4) {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : (x > 0 ? "∞" : "−∞");
   if (x === 0) return "0";
   const a = Math.abs(x);
-  const s = a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(digits))) : x.toExponential(digits - 1);
-  return s.replace("-", "−");
+  const s = a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(digits)))
+    : x.toExponential(digits - 1).replace(/\.?0+e/, "e");
+  return s.replaceAll("-", "−");
 }
 
 function el(tag, attrs = {}, text = "") {
@@ -125,6 +126,8 @@ function build(root, mode) {
   controls.append(rows.mu1.row, rows.sigma1.row, rows.mu2.row, rows.sigma2.row, scaleToggle(id));
   const error = el("p", { class: "kl-x-error", role: "alert" });
   const values = el("div", { class: "kl-x-values" });
+  const dists = el("p", { class: "kl-x-dists" });
+  values.append(dists);
   const outs = {
     qp: valueLine(values, "qp", "KL(q‖p), reverse"),
     pq: valueLine(values, "pq", "KL(p‖q), forward"),
@@ -147,7 +150,7 @@ function build(root, mode) {
   if (mode === "bugs") ui.append(bugPanel(outs));
   ui.append(formula, legend(), charts, live);
   root.append(ui);
-  return { rows, error, outs, laneNote, formula, charts: [dens, integ], live, root };
+  return { rows, error, outs, dists, laneNote, formula, charts: [dens, integ], live, root };
 }
 
 function bugPanel(outs) {
@@ -173,28 +176,28 @@ function readInitial(root) {
 
 /* ---- drawing ------------------------------------------------------------------ */
 
-/** Round-numbered ticks in [lo, hi]: the finest 1-2-5 step that gives at most count + 1. */
+/** Round-numbered ticks in [lo, hi]: the finest 1-2-5 step with at most count + 1 whole steps. */
 function niceTicks(lo, hi, count) {
   const mag = 10 ** Math.floor(Math.log10((hi - lo) / count));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => (hi - lo) / s <= count + 1);
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => Math.floor((hi - lo) / s) <= count + 1);
   const ticks = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(t);
   return ticks;
 }
 
-function drawAxes(c, sx, sy, xr, yr, width) {
+function drawAxes(c, sx, sy, xr, yticks, width, left) {
   const parts = [];
-  const y0 = sy(Math.max(yr[0], Math.min(0, yr[1])));
-  parts.push(`<path class="kl-x-axis" d="M${PAD.left} ${y0.toFixed(1)}H${width - PAD.right}"/>`);
+  const y0 = sy(Math.max(yticks.lo, Math.min(0, yticks.hi)));
+  parts.push(`<path class="kl-x-axis" d="M${left} ${y0.toFixed(1)}H${width - PAD.right}"/>`);
   for (const t of niceTicks(xr[0], xr[1], Math.max(2, Math.floor(width / 90)))) {
     const x = sx(t).toFixed(1);
     parts.push(`<text x="${x}" y="${CHART_HEIGHT - 8}" text-anchor="middle">${fmt(t, 3)}</text>`);
   }
-  for (const t of niceTicks(yr[0], yr[1], 3)) {
+  yticks.ticks.forEach((t, i) => {
     const y = sy(t).toFixed(1);
-    parts.push(`<path class="kl-x-grid" d="M${PAD.left} ${y}H${width - PAD.right}"/>`);
-    parts.push(`<text x="${PAD.left - 4}" y="${y}" dy="0.35em" text-anchor="end">${fmt(t, 3)}</text>`);
-  }
+    parts.push(`<path class="kl-x-grid" d="M${left} ${y}H${width - PAD.right}"/>`);
+    parts.push(`<text x="${left - 4}" y="${y}" dy="0.35em" text-anchor="end">${yticks.labels[i]}</text>`);
+  });
   c.axes.innerHTML = parts.join("");
 }
 
@@ -213,11 +216,15 @@ function drawChart(c, xs, series, width) {
   }
   if (hi - lo <= 0 || !Number.isFinite(hi - lo)) hi = lo + 1;
   const xr = [xs[0], xs[xs.length - 1]];
-  const sx = (x) => PAD.left + (x - xr[0]) / (xr[1] - xr[0]) * (width - PAD.left - PAD.right);
+  const ticks = niceTicks(lo, hi, 3);
+  const labels = ticks.map((t) => fmt(t, 3));
+  // room for the longest y label (12 px text: about 7 px a character)
+  const left = Math.max(PAD.left, 8 + 7 * Math.max(...labels.map((l) => l.length)));
+  const sx = (x) => left + (x - xr[0]) / (xr[1] - xr[0]) * (width - left - PAD.right);
   const sy = (y) => PAD.top + (hi - y) / (hi - lo) * (CHART_HEIGHT - PAD.top - PAD.bottom);
   c.svg.setAttribute("viewBox", `0 0 ${width} ${CHART_HEIGHT}`);
   c.svg.setAttribute("width", width);
-  drawAxes(c, sx, sy, xr, [lo, hi], width);
+  drawAxes(c, sx, sy, xr, { lo, hi, ticks, labels }, width, left);
   for (const [key, ys] of Object.entries(series)) c.paths[key].setAttribute("d", pathData(xs, ys, sx, sy));
 }
 
@@ -227,17 +234,21 @@ function frac(num, den) {
   return `<span class="kl-x-frac"><span>${num}</span><span>${den}</span></span>`;
 }
 
+/** An input as typed, to 7 significant digits (3.0001 must not read as 3). */
+function num(x) {
+  return fmt(x, 7);
+}
+
 function paren(x) {
-  const s = fmt(x);
-  return x < 0 ? `(${s})` : s;
+  return x < 0 ? `(${num(x)})` : num(x);
 }
 
 function formulaHtml({ mu1, sigma1, mu2, sigma2 }, kl) {
   const delta = (mu1 - mu2) / sigma2, r = sigma1 / sigma2;
   return `<p>KL(q‖p) = log ${frac("σ₂", "σ₁")} + ${frac("σ₁² + (μ₁ − μ₂)²", "2σ₂²")} − ½</p>` +
-    `<p>= log ${frac(fmt(sigma2), fmt(sigma1))} + ` +
-    `${frac(`${paren(sigma1)}² + (${fmt(mu1)} − ${paren(mu2)})²`, `2·${paren(sigma2)}²`)} − ½</p>` +
-    `<p>= δ²/2 + B(r) with δ = (μ₁ − μ₂)/σ₂ = ${fmt(delta)}, r = σ₁/σ₂ = ${fmt(r)}, ` +
+    `<p>= log ${frac(num(sigma2), num(sigma1))} + ` +
+    `${frac(`${paren(sigma1)}² + (${num(mu1)} − ${paren(mu2)})²`, `2·${paren(sigma2)}²`)} − ½</p>` +
+    `<p>= δ²/2 + B(r) with δ = (μ₁ − μ₂)/σ₂ = ${num(delta)}, r = σ₁/σ₂ = ${num(r)}, ` +
     `B(r) = (r² − 1)/2 − log r ≥ 0</p>` +
     `<p>= <strong>${fmt(kl)} nats</strong>, the careful form (no cancellation).</p>`;
 }
@@ -270,6 +281,9 @@ function laneNote(v) {
     return "Negative: impossible for a KL. Near q = p the three terms of the textbook formula " +
       "nearly cancel, and float32 rounding is all that is left.";
   }
+  if (!Number.isFinite(v.qp_float32) || !Number.isFinite(v.pq_float32)) {
+    return "float32 overflows here (its largest value is about 3.4e38); the careful form does not.";
+  }
   if (v.qp === 0) return v.qp_float32 === 0 ? "Both are exactly 0 (q = p)." : "The KL is 0 here.";
   const rel = Math.abs(v.qp_float32 - v.qp) / v.qp;
   return `float32 KL(q‖p) is off by ${fmt(100 * rel, 2)} % of the careful value` +
@@ -281,6 +295,7 @@ function showValues(ui, s) {
   for (const key of ["qp", "pq"]) setValue(ui.outs[key].out, v[key]);
   for (const key of ["qp_float32", "pq_float32"]) setValue(ui.outs[key].out, v[key], false);
   ui.laneNote.textContent = laneNote(v);
+  ui.dists.textContent = `q = N(${num(s.mu1)}, ${num(s.sigma1)}²), p = N(${num(s.mu2)}, ${num(s.sigma2)}²)`;
   if (ui.outs.bug1) {
     for (const key of ["bug_true", "bug1", "bug2"]) setValue(ui.outs[key].out, v[key], false);
     if (v.bug_true > 0) {
