@@ -24,8 +24,10 @@ where it fails.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,7 +171,39 @@ def test_node_checks_the_module(fixture_path):
     proc = subprocess.run([NODE, "--test", *map(str, NODE_TESTS)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert "# fail 0" in proc.stdout and "# pass 0" not in proc.stdout, proc.stdout[-3000:]
+    summary = proc.stdout[-400:]
+    assert "# fail 0" in summary and "# skipped 0" in summary and "# pass 0" not in summary, summary
+
+
+def _extension():
+    spec = importlib.util.spec_from_file_location("kl_explorer", ROOT / "book/_ext/kl_explorer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_static_figure_states_kltools_values():
+    """The no-JavaScript figure's KLs are kltools' at the block's parameters, as rounded there."""
+    ext = _extension()
+    block = '<div data-kl-explorer data-mu1="1" data-sigma1="2" data-mu2="-0.5" data-sigma2="0.3">'
+    params = ext.parameters(block)
+    html = ext.static_figure(params)
+    from kltools import kl_normal
+
+    shown = [float(x) for x in re.findall(r"KL\([qp]‖[qp]\) = ([\d.e+-]+) nats", html)]
+    want = [float(kl_normal(1, 2, -0.5, 0.3)), float(kl_normal(-0.5, 0.3, 1, 2))]
+    assert shown == [float(f"{w:.4g}") for w in want]
+    assert html.count("<polyline") == 2
+
+
+@pytest.mark.parametrize("bad", ['data-sigma1="0"', 'data-sigma1="-2"', 'data-sigma1="x"', ""])
+def test_a_bad_block_stops_the_build_naming_the_attribute(bad):
+    ext = _extension()
+    block = f'<div data-kl-explorer data-mu1="0" {bad} data-mu2="0" data-sigma2="1">'
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match="data-sigma1 must be a finite number > 0"):
+        ext.parameters(block)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ function scaleToggle(id) {
 
 function valueLine(parent, key, title) {
   const line = el("p", { class: "kl-x-value" });
-  const out = el("output", { "data-kl": key });
+  // announced once, debounced, by the live region (an <output> alone is a live status)
+  const out = el("output", { "data-kl": key, "aria-live": "off" });
   line.append(el("span", { class: "kl-x-name" }, title), " = ", out);
   parent.append(line);
   return { line, out };
