@@ -203,11 +203,10 @@ function drawAxes(c, sx, sy, xr, yticks, width, left) {
 }
 
 function pathData(xs, ys, sx, sy) {
-  const parts = new Array(xs.length);
-  for (let i = 0; i < xs.length; i++) {
-    parts[i] = (i ? "L" : "M") + sx(xs[i]).toFixed(1) + " " + sy(ys[i]).toFixed(1);
-  }
-  return parts.join("");
+  const r = (v) => Math.round(v * 10) / 10; // a tenth of a pixel
+  let d = `M${r(sx(xs[0]))} ${r(sy(ys[0]))}`;
+  for (let i = 1; i < xs.length; i++) d += `L${r(sx(xs[i]))} ${r(sy(ys[i]))}`;
+  return d;
 }
 
 function drawChart(c, xs, series, width) {
@@ -316,7 +315,7 @@ function showValues(ui, s) {
 function redraw(ui, s) {
   const [lo, hi] = plotRange(s.mu1, s.sigma1, s.mu2, s.sigma2);
   const c = curves(s.mu1, s.sigma1, s.mu2, s.sigma2, lo, hi, POINTS);
-  const width = Math.max(240, Math.round(ui.charts[0].figure.clientWidth || 320));
+  const width = Math.max(240, Math.round(ui.width || 320));
   drawChart(ui.charts[0], c.xs, { q: c.q, p: c.p }, width);
   drawChart(ui.charts[1], c.xs, { iq: c.iq, ip: c.ip }, width);
 }
@@ -396,8 +395,15 @@ export function mount(root) {
       update(null);
     }
   });
-  if (window.ResizeObserver) new ResizeObserver(() => redraw(ui, state)).observe(ui.charts[0].figure);
   root.classList.add("kl-x-live");
+  // the chart width is read here, never during a redraw (no layout forced between the writes)
+  ui.width = ui.charts[0].figure.clientWidth;
+  if (window.ResizeObserver) {
+    new ResizeObserver((entries) => {
+      ui.width = entries[0].contentRect.width;
+      redraw(ui, state);
+    }).observe(ui.charts[0].figure);
+  }
   update(null);
   return { state, ui };
 }
