@@ -79,7 +79,9 @@ function scaleToggle(id) {
   group.append(el("legend", {}, "The second scale control sets p's"));
   for (const [value, name] of Object.entries(SCALE_NAMES)) {
     const label = el("label");
-    const radio = el("input", { type: "radio", name: "scale_variable", value, id: `${id}-sv-${value}` });
+    const radio = el("input", {
+      type: "radio", name: "scale_variable", value, id: `${id}-sv-${value}`,
+    });
     if (value === "sigma") radio.checked = true;
     label.append(radio, ` ${name}`);
     group.append(label);
@@ -122,7 +124,9 @@ function legend() {
 function build(root, mode) {
   const id = `kl-x${++counter}`;
   const ui = el("div", { class: "kl-x-ui" });
-  const controls = el("div", { class: "kl-x-controls", role: "group", "aria-label": "parameters" });
+  const controls = el("div", {
+    class: "kl-x-controls", role: "group", "aria-label": "parameters",
+  });
   const rows = Object.fromEntries(PARAMS.map((spec) => [spec.key, parameterRow(id, spec)]));
   controls.append(rows.mu1.row, rows.sigma1.row, rows.mu2.row, rows.sigma2.row, scaleToggle(id));
   const error = el("p", { class: "kl-x-error", role: "alert" });
@@ -144,7 +148,8 @@ function build(root, mode) {
   const formula = el("div", { class: "kl-x-formula" });
   const charts = el("div", { class: "kl-x-charts" });
   const dens = chart("Densities q and p", [["q", "kl-x-q"], ["p", "kl-x-p"]]);
-  const integ = chart("Integrands q·log(q/p) and p·log(p/q)", [["iq", "kl-x-q"], ["ip", "kl-x-p"]]);
+  const integ = chart("Integrands q·log(q/p) and p·log(p/q)",
+    [["iq", "kl-x-q"], ["ip", "kl-x-p"]]);
   charts.append(dens.figure, integ.figure);
   const live = el("p", { class: "kl-x-sr", "aria-live": "polite", "aria-atomic": "true" });
   ui.append(controls, error, values, lane);
@@ -172,7 +177,9 @@ function readInitial(root) {
     const v = Number(root.dataset[name]);
     return root.dataset[name] !== undefined && Number.isFinite(v) ? v : fallback;
   };
-  return { mu1: num("mu1", 0), sigma1: num("sigma1", 1), mu2: num("mu2", 0), sigma2: num("sigma2", 1) };
+  return {
+    mu1: num("mu1", 0), sigma1: num("sigma1", 1), mu2: num("mu2", 0), sigma2: num("sigma2", 1),
+  };
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -180,7 +187,8 @@ function readInitial(root) {
 /** Round-numbered ticks in [lo, hi]: the finest 1-2-5 step with at most count + 1 whole steps. */
 function niceTicks(lo, hi, count) {
   const mag = 10 ** Math.floor(Math.log10((hi - lo) / count));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => Math.floor((hi - lo) / s) <= count + 1);
+  const step = [1, 2, 5, 10].map((m) => m * mag)
+    .find((s) => Math.floor((hi - lo) / s) <= count + 1);
   const ticks = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(t);
   return ticks;
@@ -197,13 +205,15 @@ function drawAxes(c, sx, sy, xr, yticks, width, left) {
   yticks.ticks.forEach((t, i) => {
     const y = sy(t).toFixed(1);
     parts.push(`<path class="kl-x-grid" d="M${left} ${y}H${width - PAD.right}"/>`);
-    parts.push(`<text x="${left - 4}" y="${y}" dy="0.35em" text-anchor="end">${yticks.labels[i]}</text>`);
+    parts.push(`<text x="${left - 4}" y="${y}" dy="0.35em" text-anchor="end">` +
+      `${yticks.labels[i]}</text>`);
   });
   c.axes.innerHTML = parts.join("");
 }
 
 function pathData(xs, ys, sx, sy) {
-  const r = (v) => Math.round(v * 10) / 10; // a tenth of a pixel
+  // a tenth of a pixel; a coordinate that is not finite (a density beyond 1e308) is pinned
+  const r = (v) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : v > 0 ? 1e5 : -1e5);
   let d = `M${r(sx(xs[0]))} ${r(sy(ys[0]))}`;
   for (let i = 1; i < xs.length; i++) d += `L${r(sx(xs[i]))} ${r(sy(ys[i]))}`;
   return d;
@@ -212,10 +222,14 @@ function pathData(xs, ys, sx, sy) {
 function drawChart(c, xs, series, width) {
   let lo = 0, hi = 0;
   for (const ys of Object.values(series)) {
-    for (const y of ys) { if (y < lo) lo = y; if (y > hi) hi = y; }
+    for (const y of ys) {
+      if (y < lo && y > -Infinity) lo = y;
+      if (y > hi && y < Infinity) hi = y;
+    }
   }
-  if (hi - lo <= 0 || !Number.isFinite(hi - lo)) hi = lo + 1;
-  const xr = [xs[0], xs[xs.length - 1]];
+  // a degenerate or unrepresentable range (densities near 1e308): a unit scale, curves pinned
+  if (!(hi - lo > 0 && hi - lo < Infinity)) [lo, hi] = [0, 1];
+  const xr = xs[xs.length - 1] > xs[0] ? [xs[0], xs[xs.length - 1]] : [xs[0] - 1, xs[0] + 1];
   const ticks = niceTicks(lo, hi, 3);
   const labels = ticks.map((t) => fmt(t, 3));
   // room for the longest y label (12 px text: about 7 px a character)
@@ -225,7 +239,9 @@ function drawChart(c, xs, series, width) {
   c.svg.setAttribute("viewBox", `0 0 ${width} ${CHART_HEIGHT}`);
   c.svg.setAttribute("width", width);
   drawAxes(c, sx, sy, xr, { lo, hi, ticks, labels }, width, left);
-  for (const [key, ys] of Object.entries(series)) c.paths[key].setAttribute("d", pathData(xs, ys, sx, sy));
+  for (const [key, ys] of Object.entries(series)) {
+    c.paths[key].setAttribute("d", pathData(xs, ys, sx, sy));
+  }
 }
 
 /* ---- the displayed closed form, with the numbers substituted ------------------- */
@@ -247,7 +263,8 @@ function formulaHtml({ mu1, sigma1, mu2, sigma2 }, kl) {
   const delta = (mu1 - mu2) / sigma2, r = sigma1 / sigma2;
   return `<p>KL(q‖p) = log ${frac("σ₂", "σ₁")} + ${frac("σ₁² + (μ₁ − μ₂)²", "2σ₂²")} − ½</p>` +
     `<p>= log ${frac(num(sigma2), num(sigma1))} + ` +
-    `${frac(`${paren(sigma1)}² + (${num(mu1)} − ${paren(mu2)})²`, `2·${paren(sigma2)}²`)} − ½</p>` +
+    `${frac(`${paren(sigma1)}² + (${num(mu1)} − ${paren(mu2)})²`,
+      `2·${paren(sigma2)}²`)} − ½</p>` +
     `<p>= δ²/2 + B(r) with δ = (μ₁ − μ₂)/σ₂ = ${num(delta)}, r = σ₁/σ₂ = ${num(r)}, ` +
     `B(r) = (r² − 1)/2 − log r ≥ 0</p>` +
     `<p>= <strong>${fmt(kl)} nats</strong>, the careful form (no cancellation).</p>`;
@@ -282,7 +299,8 @@ function laneNote(v) {
       "nearly cancel, and float32 rounding is all that is left.";
   }
   if (!Number.isFinite(v.qp_float32) || !Number.isFinite(v.pq_float32)) {
-    return "float32 overflows here (its largest value is about 3.4e38); the careful form does not.";
+    return "float32 overflows here (its largest value is about 3.4e38); " +
+      "the careful form does not.";
   }
   if (v.qp === 0) return v.qp_float32 === 0 ? "Both are exactly 0 (q = p)." : "The KL is 0 here.";
   const rel = Math.abs(v.qp_float32 - v.qp) / v.qp;
@@ -295,7 +313,8 @@ function showValues(ui, s) {
   for (const key of ["qp", "pq"]) setValue(ui.outs[key].out, v[key]);
   for (const key of ["qp_float32", "pq_float32"]) setValue(ui.outs[key].out, v[key], false);
   ui.laneNote.textContent = laneNote(v);
-  ui.dists.textContent = `q = N(${num(s.mu1)}, ${num(s.sigma1)}²), p = N(${num(s.mu2)}, ${num(s.sigma2)}²)`;
+  ui.dists.textContent = `q = N(${num(s.mu1)}, ${num(s.sigma1)}²), ` +
+    `p = N(${num(s.mu2)}, ${num(s.sigma2)}²)`;
   if (ui.outs.bug1) {
     for (const key of ["bug_true", "bug1", "bug2"]) setValue(ui.outs[key].out, v[key], false);
     if (v.bug_true > 0) {
@@ -304,9 +323,11 @@ function showValues(ui, s) {
       }
     }
     const unit = s.mu2 === 0 && s.sigma2 === 1;
-    ui.outs.bug_note.textContent = `Network output v = log σ₁² = ${fmt(2 * Math.log(s.sigma1))}. ` +
+    ui.outs.bug_note.textContent =
+      `Network output v = log σ₁² = ${fmt(2 * Math.log(s.sigma1))}. ` +
       (unit ? "p is the unit prior, so the true KL is KL(q‖p) above."
-        : "p is not N(0, 1) now; the bugs are defined against the unit prior, which this panel uses.");
+        : "p is not N(0, 1) now; the bugs are defined against the unit prior, " +
+          "which this panel uses.");
   }
   ui.formula.innerHTML = formulaHtml(s, v.qp);
   return v;
@@ -337,8 +358,13 @@ function syncControls(ui, s, variable, except) {
   for (const [key, row] of Object.entries(ui.rows)) {
     const value = controlValue(key, s, variable);
     if (row.range !== except) row.range.value = String(value);
-    if (row.number !== except) row.number.value = String(Number(value.toPrecision(10)));
-    row.range.setAttribute("aria-valuetext", `${row.label.textContent.split(",")[0]} = ${fmt(value)}`);
+    // the field shows the parameter as held; a converted scale (σ², log σ²) to 12 digits
+    const converted = key === "sigma2" && variable !== "sigma";
+    if (row.number !== except) {
+      row.number.value = String(converted ? Number(value.toPrecision(12)) : value);
+    }
+    const symbol = row.label.textContent.split(",")[0];
+    row.range.setAttribute("aria-valuetext", `${symbol} = ${fmt(value)}`);
   }
 }
 

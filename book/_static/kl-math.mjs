@@ -127,7 +127,7 @@ export function klNormalFloat32(mu1, sigma1, mu2, sigma2) {
   return f(f(lg + f(num / den)) - 0.5);
 }
 
-/** x - log1p(x) >= 0 for -1/2 <= x <= 1, as s (x - 2 s^2 P(s^2)), s = x/(x + 2): no cancellation. */
+/** x - log1p(x) >= 0 for -1/2 <= x <= 1: s (x - 2 s^2 P(s^2)), s = x/(x + 2), no cancellation. */
 function xMinusLog1p(x) {
   const s = x / (x + 2);
   const t = s * s;
@@ -202,5 +202,7 @@ export function plotRange(mu1, sigma1, mu2, sigma2) {
 export const SCALE_VARIABLES = {
   sigma: { name: "sigma2", toSigma: (v) => v, fromSigma: (s) => s },
   var: { name: "var2", toSigma: (v) => Math.sqrt(v), fromSigma: (s) => s * s },
-  log_var: { name: "log_var2", toSigma: (v) => Math.exp(0.5 * v), fromSigma: (s) => 2 * Math.log(s) },
+  log_var: {
+    name: "log_var2", toSigma: (v) => Math.exp(0.5 * v), fromSigma: (s) => 2 * Math.log(s),
+  },
 };

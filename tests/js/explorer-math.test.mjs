@@ -156,6 +156,7 @@ test("the port agrees with kltools.kl_normal: each within 4 ulp of mpmath, so wi
       apart = Math.max(apart, ulpError(klNormal(a, b, c, d), [row.kltools[0], 0]),
         ulpError(klNormal(c, d, a, b), [row.kltools[1], 0]));
     }
-    t.diagnostic(`kltools' own max ulp = ${own.toFixed(3)}; port vs kltools max ${apart.toFixed(3)} ulp`);
+    t.diagnostic(`kltools' own max ulp = ${own.toFixed(3)}; ` +
+      `port vs kltools max ${apart.toFixed(3)} ulp`);
     assert.ok(own <= ULP_BUDGET && apart <= 2 * ULP_BUDGET, `${own} ${apart}`);
   });
