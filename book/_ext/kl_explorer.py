@@ -40,7 +40,7 @@ def _add_static_path(app, config):
 
 
 def parameters(block: str) -> dict[str, float]:
-    """The initial (mu1, sigma1, mu2, sigma2) of a block, or ExtensionError naming the attribute."""
+    """A block's initial (mu1, sigma1, mu2, sigma2), or ExtensionError naming the attribute."""
     values = {}
     for name in PARAMS:
         found = re.search(rf'data-{name}="([^"]*)"', block)
