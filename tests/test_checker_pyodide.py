@@ -1,0 +1,208 @@
+"""The checker under Pyodide gives CPython's result on every line: the box's parity test.
+
+tests/js/checker-parity.mjs starts Pyodide once in Node, from the files the site ships
+(book/_ext/kl_checker_box.py lays them out, verified against their pins), with every request
+that would leave those files blocked, so a CDN fallback fails the test.  It runs the box's
+own wrapper (book/_ext/kl_checker_run.py) on:
+
+- every line the formula-audit chapter passes to ``check_formula`` (the chapter's code
+  cells are run with ``check_formula`` recording its calls);
+- every line of the checker's parametrized tests in tests/test_formulas.py and
+  tests/test_checker_code_lines.py (their parameters, read from the test functions),
+  including the lines they expect to be refused.
+
+Each result (verdict, factor, reinterpretation, reduction, assumed, counterexample, names,
+describe(), the expression, or the error message) must equal CPython's, with the same time
+limits on both sides; only the words of Python's own tokenizer in a syntax error may differ
+(they differ between Python versions).  Without ``node`` the test is skipped, unless KLTOOLS_REQUIRE_BROWSER
+is set (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from . import test_checker_code_lines, test_formulas
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import kl_checker_box  # noqa: E402
+import kl_checker_run  # noqa: E402
+
+NODE = shutil.which("node")
+TABLES = (test_formulas, test_checker_code_lines)
+CODE_ARGUMENTS = ("line", "formula", "text")  # the parameter that holds the code
+
+
+def _unavailable(reason: str):
+    if os.environ.get("KLTOOLS_REQUIRE_BROWSER"):
+        pytest.fail(f"KLTOOLS_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def names_text(names) -> str | None:
+    """A ``names=`` dict as the box's field takes it, or None if the field cannot say it."""
+    if names is None:
+        return ""
+    if not isinstance(names, dict):
+        return None
+    text = "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f"{k} = {v}"
+                     for k, v in names.items())
+    try:
+        same = kl_checker_run.parse_names(text) == names
+    except ValueError:
+        return None
+    return text if same else None
+
+
+def table_cases() -> list[tuple[str, str | None]]:
+    """(code, names) from every parametrized checker test whose code is a string."""
+    cases = []
+    for module in TABLES:
+        for test in vars(module).values():
+            for mark in getattr(test, "pytestmark", []):
+                if mark.name != "parametrize":
+                    continue
+                argnames = [a.strip() for a in re.split(r",", mark.args[0])]
+                code = next((argnames.index(a) for a in CODE_ARGUMENTS if a in argnames), None)
+                if code is None:
+                    continue
+                has_names = "names" in argnames
+                for values in mark.args[1]:
+                    values = values if isinstance(values, (tuple, list)) else (values,)
+                    names = values[argnames.index("names")] if has_names else None
+                    if isinstance(values[code], str):
+                        cases.append((values[code], names))
+    return cases
+
+
+def chapter_cases() -> list[tuple[str, object]]:
+    """(code, names) of every check_formula call the formula-audit chapter makes."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import kltools
+    import kltools.checker
+
+    calls, original = [], kltools.checker.check_formula
+
+    def recording(formula, names=None):
+        calls.append((formula, names))
+        return original(formula, names=names)
+
+    nb = json.loads((ROOT / "book" / "formula-audit.ipynb").read_text(encoding="utf-8"))
+    shell = InteractiveShell.instance()
+    saved = kltools.__dict__.get("check_formula")
+    kltools.check_formula = kltools.checker.check_formula = recording
+    try:
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                result = shell.run_cell("".join(cell["source"]), silent=True)
+                result.raise_error()
+    finally:
+        kltools.checker.check_formula = original
+        if saved is None:
+            del kltools.check_formula
+        else:
+            kltools.check_formula = saved
+    return calls
+
+
+def comparable(result: dict) -> dict:
+    """The result, with the words Python's own tokenizer adds to a syntax error left out.
+
+    Those differ between Python versions (Pyodide runs 3.14: "unexpected EOF in multi-line
+    statement", CPython 3.11: "EOF in multi-line statement"); the checker's own words do not.
+    """
+    if "error" in result:
+        return {**result, "error": re.sub(r"(syntax error: ).*", r"\1...", result["error"])}
+    return result
+
+
+@pytest.fixture(scope="module")
+def site_files(tmp_path_factory):
+    """The box's files, as the book build lays them out under _static/kl-checker/."""
+    if NODE is None:
+        _unavailable("no `node` found; install Node.js 20 or newer to run the parity test")
+    dest = tmp_path_factory.mktemp("site") / "kl-checker"
+    try:
+        kl_checker_box.prepare(dest)
+    except kl_checker_box.Unavailable as error:
+        _unavailable(f"the checker box's files cannot be had: {error}")
+    return dest
+
+
+def test_pyodide_gives_cpythons_result_on_every_line(site_files, tmp_path, monkeypatch):
+    from kltools.checker import bounds, formulas
+
+    chapter = chapter_cases()
+    tables = table_cases()
+    cases, skipped = [], []
+    for code, names in chapter + tables:
+        text = names_text(names)
+        if text is None:
+            skipped.append((code, names))
+        elif (code, text) not in cases:
+            cases.append((code, text))
+    assert len(chapter) >= 30 and len(tables) >= 100, (len(chapter), len(tables))
+    assert len(skipped) <= len(cases) // 20, f"names the box's field cannot say: {skipped}"
+
+    # the same limits as the box, on both sides (restored after the test)
+    manifest = json.loads((site_files / "manifest.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(formulas, "TIME_LIMIT", manifest["time_limit"])
+    monkeypatch.setattr(bounds, "CPU_DEADLINE", manifest["cpu_deadline"])
+    native, native_seconds = [], []
+    for code, text in cases:
+        start = time.process_time()
+        native.append(json.loads(kl_checker_run.check_json(code, text)))
+        native_seconds.append(time.process_time() - start)
+
+    (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
+    proc = subprocess.run([NODE, str(ROOT / "tests" / "js" / "checker-parity.mjs"),
+                           str(site_files), str(tmp_path / "cases.json"), str(tmp_path / "out.json")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert out["blocked"] == [], f"requests that left the site's files: {out['blocked']}"
+    assert len(out["results"]) == len(cases)
+    differ = [(code, text, want, got) for (code, text), want, got
+              in zip(cases, native, out["results"]) if comparable(got) != comparable(want)]
+    assert not differ, "\n".join(f"{c!r} names={t!r}:\n  CPython {w}\n  Pyodide {g}"
+                                 for c, t, w, g in differ[:10])
+    assert any(r.get("verdict") == "no_match" for r in native)
+    assert any("error" in r for r in native)
+
+    slow = sorted(zip(out["seconds"]["each"], native_seconds, (c for c, _ in cases)),
+                  reverse=True)
+    print(f"\n{len(cases)} lines ({len(chapter)} calls in the chapter, {len(tables)} in the "
+          f"tables); Pyodide start {out['seconds']['start']:.1f} s, checks "
+          f"{out['seconds']['checks']:.1f} s; CPython checks {sum(native_seconds):.1f} s")
+    for wasm, cpython, code in slow[:5]:
+        print(f"  Pyodide {wasm:.3f} s, CPython {cpython:.3f} s: {code[:70]!r}")
+
+
+def test_the_wheel_pins_are_the_requirements_pins():
+    """The box runs the sympy and mpmath that CPython runs (requirements.txt)."""
+    pins = dict(re.findall(r"(?m)^([A-Za-z0-9_.-]+)==(\S+)$",
+                           (ROOT / "requirements.txt").read_text(encoding="utf-8")))
+    assert {name: version for name, version, _ in kl_checker_box.WHEELS} == {
+        name: pins[name] for name, _, _ in kl_checker_box.WHEELS}
+
+
+def test_the_names_field_reads_pairs_and_refuses_the_rest():
+    assert kl_checker_run.parse_names("mu0 = mu, EPS = 1e-8\nk: 2") == {
+        "mu0": "mu", "EPS": 1e-8, "k": 2}
+    assert kl_checker_run.parse_names('{"self.std": "std"}') == {"self.std": "std"}
+    assert kl_checker_run.parse_names("  ") is None
+    for text, message in [("mu0", "not a pair"), ("a = 1+", "neither a name nor a number"),
+                          ("1a = mu", "not a pair"), ("a = __import__('os')", "neither")]:
+        with pytest.raises(ValueError, match=message):
+            kl_checker_run.parse_names(text)
