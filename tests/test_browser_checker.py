@@ -1,23 +1,28 @@
-"""The formula checker box in a real browser: paste a line, click, get CPython's verdict, offline.
+"""The formula checker box in a real browser: paste a line, click, get CPython's result, offline.
 
-On each page with a box (the landing page, formula-audit, parameterization), at 390 px
-(a phone) and 1366 px (a laptop), served from 127.0.0.1 with every other request blocked:
+Served from 127.0.0.1, every request to another host blocked and counted (it must be 0):
 
-- the box fits the column before and after a result, and nothing is downloaded for it
-  before the first click;
-- a click gives the result that CPython's ``check_formula`` gives for the same line
-  (book/_ext/kl_checker_run.py is what both run), through the hook ``data-kl-checker``:
-  ``data-state="done"``, ``data-result`` as JSON;
-- the first verdict comes within 15 s of the first click and later ones within 2 s
-  (times are written to the report, and to KLTOOLS_CHECKER_TIMES if it is set);
-- a check that runs past its limit is stopped with a message, and the next click starts a
-  fresh worker that gives the verdict.
+- on each page with a box (the landing page, formula-audit, parameterization), at 390 px (a
+  phone) and 1366 px (a laptop), the box fits the column, nothing is downloaded for it before
+  the first click, and a click starts its worker from this site's files;
+- at 1366 px, the page's own line and four more (a KL, a wrong line with ``names=``, a
+  refused names field, a refused line) give exactly what CPython's ``check_formula`` gives
+  through the same wrapper (book/_ext/kl_checker_run.py), read from the hook
+  (``data-state``, ``data-result``); the first verdict comes within 15 s of the first click,
+  later ones within 2 s, and the bytes the first check downloads are reported;
+- at 390 px, a check that runs past its limit is stopped with a message, and the next click
+  starts a fresh worker that gives CPython's verdict, within the same times.
+
+Times go to the report (``-s``), and to the file named by KLTOOLS_CHECKER_TIMES if set.  On
+a machine with more runnable processes than cores, wall time stretches with the load, so the
+budgets are multiplied by the load per core (1 on a machine that is not overloaded, as in CI).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -45,22 +50,45 @@ WIDTHS = {
 PAGES = ["book/intro.html", "book/formula-audit.html", "book/parameterization.html"]
 COLD_SECONDS = 15.0  # first click to first verdict
 WARM_SECONDS = 2.0  # any later check
+BOX_FILE = re.compile(r"/_static/kl-checker(/|-worker|-core)")  # what the worker loads
+
+
+def oversubscribed() -> float:
+    """How many runnable processes share each core (1 on a machine that is not overloaded).
+
+    Wall time scales with it once every core is busy; on a shared machine the time budgets
+    are scaled by it, and the report says so.
+    """
+    try:
+        return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    except OSError:
+        return 1.0
 HOOK_KEYS = {"verdict", "factor", "reinterpretation", "reduction", "assumed"}
-SECOND_LINE = ("kl = torch.log(std_p / std) + (std**2 + (mu - mu_p)**2) / (2 * std_p**2) + 0.5",
-               "")
-THIRD_LINE = ("kl = 0.5 * np.sum(std**2 + mu**2 - 1 - np.log(std))", "sigma_p = 2")
+LINES = [  # later checks: a KL, a wrong line with names=, a refused names field, a refused line
+    ("kld = (0.5 * (mu**2 + var - 1 - torch.log(var))).sum(-1)", ""),
+    ("kl = torch.log(s_p / s) + (s**2 + (mu - mu_p)**2) / (2 * s_p**2) + 0.5",
+     "s = std, s_p = std_p"),
+    ("kl = -0.5*(1 + logvar - mu**2 - exp(logvar))", "x = ("),
+    ("kl = foo(mu)", ""),
+]
 
 FITS = """(box) => {
   const col = box.parentElement.getBoundingClientRect();
-  const problems = [];
   const r = box.getBoundingClientRect();
-  if (r.left < col.left - 1 || r.right > col.right + 1) problems.push(`box ${r.left}-${r.right} outside the column ${col.left}-${col.right}`);
+  const problems = [];
+  const span = (e) => `${Math.round(e.left)}-${Math.round(e.right)}`;
+  if (r.left < col.left - 1 || r.right > col.right + 1) {
+    problems.push(`box ${span(r)} outside the column ${span(col)}`);
+  }
   if (r.right > window.innerWidth) problems.push(`box ends at ${r.right} > ${window.innerWidth}`);
   for (const el of box.querySelectorAll('*')) {
     const e = el.getBoundingClientRect();
-    if (e.width && (e.left < r.left - 1 || e.right > r.right + 1)) problems.push(`${el.tagName}.${el.className} sticks out: ${e.left}-${e.right}`);
+    if (e.width && (e.left < r.left - 1 || e.right > r.right + 1)) {
+      problems.push(`${el.tagName}.${el.className} sticks out: ${span(e)}`);
+    }
   }
-  if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push(`page scrolls sideways: ${document.documentElement.scrollWidth}`);
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth + 1) problems.push(`page scrolls sideways: ${width}`);
   return problems;
 }"""
 
@@ -92,7 +120,7 @@ class Visit:
             return route.fulfill(body=body, content_type="application/json")
         return route.continue_()
 
-    def check(self, code=None, names=None, timeout=60.0):
+    def check(self, code=None, names=None, timeout=150.0):  # the box gives up loading at 120 s
         """Fill in the box (or keep what it holds), click, wait; (result, seconds, state)."""
         if code is not None:
             self.box.locator("textarea").fill(code)
@@ -127,66 +155,95 @@ def record(name, seconds):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page_path", PAGES)
-def test_box_gives_cpythons_verdict(site, browser, page_path, width, tmp_path):
-    """The page's own example, then two more lines: CPython's results, in time, offline."""
+def test_box_fits_and_loads_nothing_before_a_click(site, browser, page_path, width):
+    """The box is on the page and fits; a click (only) starts the worker, from this site."""
     _, base = site
     visit = Visit(browser, base, width, page_path)
     try:
         assert visit.box.count() == 1, f"{page_path}: no checker box"
         assert visit.fits() == [], visit.fits()
-        assert not [u for u in visit.requests if "/kl-checker/" in u], "loaded before a click"
+        assert not [u for u in visit.requests if BOX_FILE.search(u)], "loaded before a click"
+        visit.box.locator("button").click()
+        visit.page.wait_for_function("() => document.querySelector('[data-kl-checker]')"
+                                     ".dataset.steps", timeout=30000)
+        assert visit.box.get_attribute("data-state") == "loading"
+        assert any(u.endswith("/kl-checker/manifest.json") for u in visit.requests)
+        assert visit.box.locator("progress").is_visible()
+        assert visit.fits() == [], visit.fits()
+        assert visit.blocked == [] and visit.errors == []
+    finally:
+        visit.close()
+
+
+def downloaded(html_dir: Path, urls) -> int:
+    """Bytes of the site's files at these URLs (what the box fetched)."""
+    files = {html_dir / urlparse(u).path.lstrip("/") for u in urls}
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def test_first_and_later_verdicts_at_1366_px(site, browser, tmp_path):
+    """First verdict within 15 s of the first click, later ones within 2 s; CPython's results."""
+    html_dir, base = site
+    visit = Visit(browser, base, "1366", PAGES[1])
+    try:
+        before = len(visit.requests)
         code = visit.box.locator("textarea").input_value()
         names = visit.box.locator('input[name="names"]').input_value()
-        want = expected(code, names)
         got, cold, state = visit.check()
-        assert state == "done" and got == want, (got, want)
+        assert state == "done" and got == expected(code, names), got
         assert HOOK_KEYS <= set(got)
-        assert visit.box.locator(".kl-checker-result dd").first.is_visible()
+        first = downloaded(html_dir, visit.requests[before:])
+        steps = visit.box.get_attribute("data-steps")
         assert visit.fits() == [], visit.fits()
-        visit.page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=False)
+        visit.box.screenshot(path=str(tmp_path / "box-1366.png"))
         warm = []
-        for line, line_names in (SECOND_LINE, THIRD_LINE):
+        for line, line_names in LINES:
             got, seconds, state = visit.check(line, line_names)
-            assert state == "done" and got == expected(line, line_names)
+            assert got == expected(line, line_names), (line, got)
+            assert state == ("error" if "error" in got else "done")
             warm.append(seconds)
-        record(f"{page_path}@{width} cold", cold)
-        record(f"{page_path}@{width} warm", max(warm))
-        print(f"{page_path} at {width} px: cold {cold:.2f} s, warm {max(warm):.2f} s")
-        assert cold <= COLD_SECONDS, f"first verdict after {cold:.1f} s"
-        assert max(warm) <= WARM_SECONDS, f"a later verdict after {max(warm):.1f} s"
+        assert "foo" in visit.box.locator(".kl-checker-result").inner_text()  # the last line
+        load = oversubscribed()
+        record("cold 1366", cold)
+        record("warm 1366", max(warm))
+        print(f"\n1366 px: first verdict {cold:.2f} s after the click, later ones at most "
+              f"{max(warm):.2f} s (load {load:.1f} per core); the first check downloaded "
+              f"{first / 1e6:.2f} MB; loading steps began at {steps} s")
+        assert cold <= COLD_SECONDS * load, f"first verdict after {cold:.1f} s"
+        assert max(warm) <= WARM_SECONDS * load, f"a later verdict after {max(warm):.1f} s"
         assert any(u.endswith("pyodide.asm.wasm") for u in visit.requests)  # the route sees it
         assert visit.blocked == [] and visit.errors == []
     finally:
         visit.close()
 
 
-def test_a_check_past_its_limit_is_stopped_and_the_next_runs_in_a_fresh_worker(site, browser):
-    """The first worker gets a limit shorter than any check: it is stopped, with a message."""
+def test_a_check_past_its_limit_is_stopped_and_a_fresh_worker_answers_at_390_px(site, browser,
+                                                                                tmp_path):
+    """The first worker gets a limit shorter than any check, so it is stopped with a message;
+    the next click starts a fresh worker, whose verdicts are CPython's."""
     _, base = site
-    visit = Visit(browser, base, "390", PAGES[1], manifest={"time_limit": 0, "grace": 0.001})
+    visit = Visit(browser, base, "390", PAGES[0], manifest={"time_limit": 0, "grace": 0.001})
     try:
         got, _, state = visit.check()
         assert state == "error" and "was stopped" in got["error"], got
         assert "was stopped" in visit.box.locator(".kl-checker-result").inner_text()
         code = visit.box.locator("textarea").input_value()
-        names = visit.box.locator('input[name="names"]').input_value()
-        got, _, state = visit.check()
-        assert state == "done" and got == expected(code, names)
+        got, fresh, state = visit.check()
+        assert state == "done" and got == expected(code), got
         manifests = [u for u in visit.requests if u.endswith("/kl-checker/manifest.json")]
         assert len(manifests) == 2, visit.requests  # one worker stopped, a fresh one started
+        assert visit.fits() == [], visit.fits()
+        visit.page.screenshot(path=str(tmp_path / "page-390.png"))
+        got, warm, state = visit.check(*LINES[1])
+        assert state == "done" and got == expected(*LINES[1]) and got["counterexample"]
+        assert visit.fits() == [], visit.fits()
+        visit.box.screenshot(path=str(tmp_path / "box-390.png"))
+        record("fresh worker 390", fresh)
+        record("warm 390", warm)
+        load = oversubscribed()
+        print(f"\n390 px: a fresh worker's first verdict {fresh:.2f} s after the click, "
+              f"a later one {warm:.2f} s (load {load:.1f} per core)")
+        assert fresh <= COLD_SECONDS * load and warm <= WARM_SECONDS * load
         assert visit.blocked == [] and visit.errors == []
-    finally:
-        visit.close()
-
-
-def test_a_refused_line_says_why(site, browser):
-    """An unreadable line ends in data-state="error" with CPython's ValueError message."""
-    _, base = site
-    visit = Visit(browser, base, "1366", PAGES[0])
-    try:
-        got, _, state = visit.check("kl = foo(mu)", "")
-        assert state == "error" and got == expected("kl = foo(mu)") and "foo" in got["error"]
-        got, _, state = visit.check("kl = -0.5*(1 + logvar - mu**2 - exp(logvar))", "x = (")
-        assert state == "error" and got == expected("", "x = (") and "names" in got["error"]
     finally:
         visit.close()

@@ -14,8 +14,8 @@ own wrapper (book/_ext/kl_checker_run.py) on:
 Each result (verdict, factor, reinterpretation, reduction, assumed, counterexample, names,
 describe(), the expression, or the error message) must equal CPython's, with the same time
 limits on both sides; only the words of Python's own tokenizer in a syntax error may differ
-(they differ between Python versions).  Without ``node`` the test is skipped, unless KLTOOLS_REQUIRE_BROWSER
-is set (CI), where it fails.
+(they differ between Python versions).  Without ``node`` the test is skipped, unless
+KLTOOLS_REQUIRE_BROWSER is set (CI), where it fails.
 """
 
 from __future__ import annotations
@@ -166,9 +166,9 @@ def test_pyodide_gives_cpythons_result_on_every_line(site_files, tmp_path, monke
         native_seconds.append(time.process_time() - start)
 
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
-    proc = subprocess.run([NODE, str(ROOT / "tests" / "js" / "checker-parity.mjs"),
-                           str(site_files), str(tmp_path / "cases.json"), str(tmp_path / "out.json")],
-                          capture_output=True, text=True, timeout=600)
+    script = ROOT / "tests" / "js" / "checker-parity.mjs"
+    proc = subprocess.run([NODE, str(script), str(site_files), str(tmp_path / "cases.json"),
+                           str(tmp_path / "out.json")], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert out["blocked"] == [], f"requests that left the site's files: {out['blocked']}"

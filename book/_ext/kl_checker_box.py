@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -89,40 +90,63 @@ def _run(command: list[str], what: str) -> None:
         raise Unavailable(f"{what} failed: {(proc.stderr or proc.stdout).strip()[-600:]}")
 
 
+def _move_in(source: Path, target: Path) -> None:
+    if not source.exists():
+        raise Unavailable(f"{target.name} was not downloaded")
+    os.replace(source, target)
+
+
+def _fetched(paths: list[Path], fetch, digest, pinned: list[str]) -> list[Path]:
+    """``paths``, fetched if missing; a cached file that does not match its pin is fetched
+    again, once; raise :class:`Unavailable` if one still does not match."""
+    for attempt in (0, 1):
+        if not all(p.exists() for p in paths):
+            fetch()
+        wrong = [(p, digest(p.read_bytes()), pin) for p, pin in zip(paths, pinned)
+                 if digest(p.read_bytes()) != pin]
+        if not wrong:
+            return paths
+        for path, _, _ in wrong:
+            path.unlink()
+    raise Unavailable("; ".join(f"{p.name} has the hash {got}, not the pinned {pin}"
+                                for p, got, pin in wrong))
+
+
 def pyodide_tarball(cache: Path) -> Path:
     """``pyodide-VERSION.tgz`` in the cache, fetched with ``npm pack`` if missing; verified."""
     tgz = cache / f"pyodide-{PYODIDE_VERSION}.tgz"
-    if not tgz.exists():
+
+    def fetch():
         npm = shutil.which("npm")
         if npm is None:
             raise Unavailable("npm was not found, so Pyodide could not be fetched "
                               f"(npm pack pyodide@{PYODIDE_VERSION})")
         cache.mkdir(parents=True, exist_ok=True)
-        _run([npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(cache),
-              "--silent"], f"npm pack pyodide@{PYODIDE_VERSION}")
-    got = _sri(tgz.read_bytes())
-    if got != PYODIDE_INTEGRITY:
-        raise Unavailable(f"{tgz} has integrity {got}, not the pinned {PYODIDE_INTEGRITY}")
-    return tgz
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:  # then moved: builds may race
+            _run([npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", tmp,
+                  "--silent"], f"npm pack pyodide@{PYODIDE_VERSION}")
+            _move_in(Path(tmp) / tgz.name, tgz)
+
+    return _fetched([tgz], fetch, _sri, [PYODIDE_INTEGRITY])[0]
 
 
 def wheel_files(cache: Path) -> list[Path]:
     """The pinned wheels in the cache, fetched with ``pip download`` if missing; verified."""
     folder = cache / "wheels"
     paths = [folder / f"{name}-{version}-py3-none-any.whl" for name, version, _ in WHEELS]
-    if not all(p.exists() for p in paths):
+
+    def fetch():
         folder.mkdir(parents=True, exist_ok=True)
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-              "--disable-pip-version-check", "-d", str(folder),
-              *(f"{name}=={version}" for name, version, _ in WHEELS)],
-             "pip download of the sympy and mpmath wheels")
-    for path, (_, _, sha256) in zip(paths, WHEELS):
-        if not path.exists():
-            raise Unavailable(f"{path.name} was not downloaded")
-        got = hashlib.sha256(path.read_bytes()).hexdigest()
-        if got != sha256:
-            raise Unavailable(f"{path.name} has sha256 {got}, not the pinned {sha256}")
-    return paths
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                  "--disable-pip-version-check", "-d", tmp,
+                  *(f"{name}=={version}" for name, version, _ in WHEELS)],
+                 "pip download of the sympy and mpmath wheels")
+            for path in paths:
+                _move_in(Path(tmp) / path.name, path)
+
+    return _fetched(paths, fetch, lambda data: hashlib.sha256(data).hexdigest(),
+                    [sha256 for _, _, sha256 in WHEELS])
 
 
 def checker_zip(dest: Path) -> str:
@@ -181,7 +205,8 @@ def prepare(dest: Path, cache: Path | None = None) -> dict:
 _STATE: dict = {}  # "problem": why the box is not in this build (set in builder-inited)
 
 BOX = """<div class="kl-checker" data-kl-checker>
-<label class="kl-checker-label" for="kl-checker-code-{n}">Your line of code (or a few lines)</label>
+<label class="kl-checker-label" for="kl-checker-code-{n}">Your line of code
+ (or a few lines)</label>
 <textarea id="kl-checker-code-{n}" name="code" rows="3" spellcheck="false" autocomplete="off"
  autocapitalize="off">{code}</textarea>
 <label class="kl-checker-label" for="kl-checker-names-{n}">Meanings of other names

@@ -13,7 +13,8 @@ export function resolve(base, name) {
 }
 
 // Start Python and import the checker.  `readBytes(location)` returns a Uint8Array;
-// `progress(step, fraction, seconds)` reports each step as it begins.  Returns {pyodide, check(code, names)}.
+// `progress(step, fraction, seconds)` reports each step as it begins.
+// Returns {pyodide, check(code, names)}.
 export async function startChecker({ base, manifest, loadPyodide, readBytes, progress }) {
   const t0 = performance.now();
   const report = progress || (() => {});

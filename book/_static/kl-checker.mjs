@@ -36,7 +36,9 @@ let nextId = 0;
 const waiting = new Map(); // id -> {box, timer}
 
 function fmt(x) {
-  if (Array.isArray(x)) { return `${fmt(x[0])} ${x[1] < 0 ? "−" : "+"} ${fmt(Math.abs(x[1]))}i`; }
+  if (Array.isArray(x)) { // a complex number, [real, imaginary]
+    return `${fmt(x[0])} ${x[1] < 0 ? "−" : "+"} ${fmt(Math.abs(x[1]))}i`;
+  }
   return typeof x === "number" ? String(Number(x.toPrecision(6))).replace("-", "−") : String(x);
 }
 
@@ -51,7 +53,7 @@ function row(list, label, text) {
 }
 
 function factorText(factor, verdict) {
-  const kl = verdict.replace(/^neg_/, "").replace("kl_qp", "KL(q ‖ p)").replace("kl_pq", "KL(p ‖ q)");
+  const kl = verdict.replace(/^neg_/, "") === "kl_pq" ? "KL(p ‖ q)" : "KL(q ‖ p)";
   const sign = verdict.startsWith("neg_") ? -1 : 1;
   return `the line is ${fmt(factor * sign)} × ${kl}: multiply it by ${fmt(1 / (factor * sign))}`
     + " to get the KL";

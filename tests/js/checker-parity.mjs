@@ -48,7 +48,8 @@ net.connect = net.createConnection = (...args) => {
 const { startChecker } = await import(
   pathToFileURL(path.resolve(import.meta.dirname, "../../book/_static/kl-checker-core.mjs")));
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8"));
-const { loadPyodide } = await import(pathToFileURL(path.join(root, manifest.pyodide, "pyodide.mjs")));
+const loader = pathToFileURL(path.join(root, manifest.pyodide, "pyodide.mjs"));
+const { loadPyodide } = await import(loader);
 
 const t0 = performance.now();
 const checker = await startChecker({
