@@ -206,3 +206,24 @@ def test_the_names_field_reads_pairs_and_refuses_the_rest():
                           ("1a = mu", "not a pair"), ("a = __import__('os')", "neither")]:
         with pytest.raises(ValueError, match=message):
             kl_checker_run.parse_names(text)
+
+
+def test_a_build_without_the_files_has_a_note_and_no_box(tmp_path, monkeypatch):
+    """No npm and an empty cache: the build warns (so -W fails) and the page says why."""
+    from sphinx.cmd.build import build_main
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['kl_checker_box']\n", encoding="utf-8")
+    (tmp_path / "src" / "index.rst").write_text("Box\n===\n\n.. kl-checker::\n   :code: mu\n",
+                                                encoding="utf-8")
+    monkeypatch.setenv("KLTOOLS_CHECKER_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm on it
+    args = [str(tmp_path / "src"), str(tmp_path / "out"), "-q", "-b", "html"]
+    assert build_main([*args, "-W"]) != 0
+    assert build_main([*args, "-E"]) == 0
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "data-kl-checker-missing" in page and "npm was not found" in page
+    assert "data-kl-checker>" not in page and "kl-checker.mjs" not in page
+    assert not (tmp_path / "out" / "_static" / "kl-checker" / "manifest.json").exists()

@@ -276,8 +276,10 @@ def _add_static_path(app, config):
 
 
 def _page_context(app, pagename, templatename, context, doctree):
-    if doctree is not None and "data-kl-checker>" in context.get("body", ""):
+    body = context.get("body", "") if doctree is not None else ""
+    if "data-kl-checker" in body:  # the box, or the note in its place
         app.add_css_file("kl-checker.css")
+    if "data-kl-checker>" in body:
         app.add_js_file("kl-checker.mjs", type="module")
 
 
