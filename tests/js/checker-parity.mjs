@@ -13,7 +13,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [site, casesFile, outFile] = process.argv.slice(2);
 const root = path.resolve(site);
@@ -46,7 +46,8 @@ net.connect = net.createConnection = (...args) => {
 };
 
 const { startChecker } = await import(
-  pathToFileURL(path.resolve(import.meta.dirname, "../../book/_static/kl-checker-core.mjs")));
+  pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)),
+                            "../../book/_static/kl-checker-core.mjs")));
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8"));
 const loader = pathToFileURL(path.join(root, manifest.pyodide, "pyodide.mjs"));
 const { loadPyodide } = await import(loader);
