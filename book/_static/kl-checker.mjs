@@ -69,9 +69,11 @@ function render(box, result) {
     return;
   }
   const factor = result.factor ?? 1;
-  row(list, "Verdict", VERDICTS[result.verdict] || result.verdict);
-  if (factor !== 1) { row(list, "Constant factor", factorText(factor, result.verdict)); }
   const names = Object.entries(result.reinterpretation || {});
+  const verdict = VERDICTS[result.verdict] || result.verdict;
+  row(list, "Verdict", names.length ? `${verdict}, if each name is what it must be (below)`
+    : verdict);
+  if (factor !== 1) { row(list, "Constant factor", factorText(factor, result.verdict)); }
   row(list, "Each name", names.length
     ? names.map(([n, q]) => `${n} must be ${QUANTITIES[q] || q}`).join("; ")
     : "read as it says");
