@@ -212,7 +212,7 @@ BOX = """<div class="kl-checker" data-kl-checker>
 <label class="kl-checker-label" for="kl-checker-names-{n}">Meanings of other names
  (optional), as <code>name = meaning</code> pairs</label>
 <input id="kl-checker-names-{n}" name="names" type="text" spellcheck="false" autocomplete="off"
- autocapitalize="off" value="{names}" placeholder="mu0 = mu, log_std0 = log_std, EPS = 1e-8">
+ autocapitalize="off" value="{names}" placeholder="mu0 = mu, std0 = std, EPS = 1e-8">
 <div class="kl-checker-actions"><button type="button">Check the line</button>
 <span class="kl-checker-status" role="status" aria-live="polite">Runs in your browser:
 the first check loads Python (about {mb} MB, once), later ones take a moment.</span></div>
