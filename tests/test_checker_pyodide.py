@@ -181,8 +181,9 @@ def test_pyodide_gives_cpythons_result_on_every_line(site_files, tmp_path, monke
 
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
     script = ROOT / "tests" / "js" / "checker-parity.mjs"
-    proc = subprocess.run([NODE, str(script), str(site_files), str(tmp_path / "cases.json"),
-                           str(tmp_path / "out.json")], capture_output=True, text=True, timeout=600)
+    command = [NODE, str(script), str(site_files), str(tmp_path / "cases.json"),
+               str(tmp_path / "out.json")]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert out["blocked"] == [], f"requests that left the site's files: {out['blocked']}"
@@ -242,3 +243,15 @@ def test_a_build_without_the_files_has_a_note_and_no_box(tmp_path, monkeypatch):
     assert "data-kl-checker-missing" in page and "npm was not found" in page
     assert "data-kl-checker>" not in page and "kl-checker.mjs" not in page
     assert not (tmp_path / "out" / "_static" / "kl-checker" / "manifest.json").exists()
+
+
+def test_the_box_words_every_field_node_test():
+    """tests/js/checker*.test.mjs under Node's test runner: the box's words for each field."""
+    if NODE is None:
+        _unavailable("no `node` found; install Node.js 20 or newer to run the JavaScript tests")
+    files = sorted(str(p) for p in (ROOT / "tests" / "js").glob("checker*.test.mjs"))
+    assert files
+    proc = subprocess.run([NODE, "--test", *files], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert re.search(r"(?m)^# fail 0$", proc.stdout)
+    assert re.search(r"(?m)^# pass [1-9]", proc.stdout)

@@ -9,38 +9,15 @@
 // assumed, counterexample, describe, names; or error).  data-steps holds when (seconds after
 // the worker began) each loading step began.
 
+import { rows } from "./kl-checker-text.mjs";
+
 const WORKER_URL = new URL("kl-checker-worker.mjs", import.meta.url);
 const LOAD_SECONDS = 120; // Python, sympy and the checker must be up by then
 const GRACE_SECONDS = 5; // default beyond the time limit (manifest "grace"), then it is stopped
 
-const VERDICTS = {
-  kl_qp: "KL(q ‖ p): the reverse KL, a VAE's KL term against its prior",
-  kl_pq: "KL(p ‖ q): the forward KL",
-  neg_kl_qp: "−KL(q ‖ p): minus the reverse KL (the ELBO's term)",
-  neg_kl_pq: "−KL(p ‖ q): minus the forward KL",
-  no_match: "no KL between these Gaussians",
-};
-const QUANTITIES = {
-  sigma: "the standard deviation σ",
-  var: "the variance σ²",
-  log_var: "the log-variance log σ²",
-  log_sigma: "the log standard deviation log σ",
-};
-const REDUCTIONS = {
-  sum: "summed over the latent dimensions: the KL of the diagonal Gaussians",
-  mean: "averaged over the latent dimensions: the KL × 1/d (β = 1/d)",
-};
-
 let worker = null;
 let nextId = 0;
 const waiting = new Map(); // id -> {box, timer}
-
-function fmt(x) {
-  if (Array.isArray(x)) { // a complex number, [real, imaginary]
-    return `${fmt(x[0])} ${x[1] < 0 ? "−" : "+"} ${fmt(Math.abs(x[1]))}i`;
-  }
-  return typeof x === "number" ? String(Number(x.toPrecision(6))).replace("-", "−") : String(x);
-}
 
 function row(list, label, text) {
   const item = document.createElement("div");
@@ -52,44 +29,10 @@ function row(list, label, text) {
   list.append(item);
 }
 
-function factorText(factor, verdict) {
-  const kl = verdict.replace(/^neg_/, "") === "kl_pq" ? "KL(p ‖ q)" : "KL(q ‖ p)";
-  const sign = verdict.startsWith("neg_") ? -1 : 1;
-  return `the line is ${fmt(factor * sign)} × ${kl}: multiply it by ${fmt(1 / (factor * sign))}`
-    + " to get the KL";
-}
-
 function render(box, result) {
-  const out = box.querySelector(".kl-checker-result");
-  out.replaceChildren();
   const list = document.createElement("dl");
-  if (result.error) {
-    row(list, "Not checked", result.error);
-    out.append(list);
-    return;
-  }
-  const factor = result.factor ?? 1;
-  const names = Object.entries(result.reinterpretation || {});
-  const verdict = VERDICTS[result.verdict] || result.verdict;
-  row(list, "Verdict", names.length ? `${verdict}, if each name is what it must be (below)`
-    : verdict);
-  if (factor !== 1) { row(list, "Constant factor", factorText(factor, result.verdict)); }
-  row(list, "Each name", names.length
-    ? names.map(([n, q]) => `${n} must be ${QUANTITIES[q] || q}`).join("; ")
-    : "read as it says");
-  row(list, "Reduction", REDUCTIONS[result.reduction] || "none: one latent dimension's term");
-  const assumed = Object.entries(result.assumed || {});
-  if (assumed.length) { row(list, "Assumed", assumed.map(([k, v]) => `${k} = ${v}`).join("; ")); }
-  const ce = result.counterexample;
-  if (ce) {
-    const at = Object.entries(ce.distributions).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ");
-    row(list, "Counterexample", `at ${at}: the line gives ${fmt(ce.formula)}, KL(q ‖ p) is `
-      + `${fmt(ce.kl_qp)} (difference ${fmt(ce.difference)})`);
-  }
-  const read = Object.entries(result.names || {}).map(([k, v]) => `${k} as ${v}`).join(", ");
-  if (read) { row(list, "Names read", read); }
-  row(list, "describe()", result.describe);
-  out.append(list);
+  for (const [label, text] of rows(result)) { row(list, label, text); }
+  box.querySelector(".kl-checker-result").replaceChildren(list);
 }
 
 function finish(box, state, result, status) {
