@@ -21,7 +21,9 @@ KLTOOLS_REQUIRE_BROWSER is set (CI), where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import numbers
 import os
@@ -100,8 +102,12 @@ def table_cases() -> list[tuple[str, str | None]]:
 
 
 def chapter_cases() -> list[tuple[str, object]]:
-    """(code, names) of every check_formula call the formula-audit chapter makes."""
-    from IPython.core.interactiveshell import InteractiveShell
+    """(code, names) of every check_formula call the formula-audit chapter makes.
+
+    The chapter's code cells run here, in order, in one namespace (IPython's transformer
+    turns any cell magic into code), with ``check_formula`` recording its calls.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
 
     import kltools
     import kltools.checker
@@ -113,14 +119,14 @@ def chapter_cases() -> list[tuple[str, object]]:
         return original(formula, names=names)
 
     nb = json.loads((ROOT / "book" / "formula-audit.ipynb").read_text(encoding="utf-8"))
-    shell = InteractiveShell.instance()
+    transform, namespace = TransformerManager().transform_cell, {"__name__": "__main__"}
     saved = kltools.__dict__.get("check_formula")
     kltools.check_formula = kltools.checker.check_formula = recording
     try:
-        for cell in nb["cells"]:
-            if cell["cell_type"] == "code":
-                result = shell.run_cell("".join(cell["source"]), silent=True)
-                result.raise_error()
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in nb["cells"]:
+                if cell["cell_type"] == "code":
+                    exec(compile(transform("".join(cell["source"])), "cell", "exec"), namespace)
     finally:
         kltools.checker.check_formula = original
         if saved is None:

@@ -9,7 +9,7 @@
 // assumed, counterexample, describe, names; or error).  data-steps holds when (seconds after
 // the worker began) each loading step began.
 
-import { rows } from "./kl-checker-text.mjs";
+import { fmt, rows } from "./kl-checker-text.mjs";
 
 const WORKER_URL = new URL("kl-checker-worker.mjs", import.meta.url);
 const LOAD_SECONDS = 120; // Python, sympy and the checker must be up by then
