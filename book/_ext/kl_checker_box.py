@@ -215,7 +215,8 @@ BOX = """<div class="kl-checker" data-kl-checker>
  autocapitalize="off" value="{names}" placeholder="mu0 = mu, std0 = std, EPS = 1e-8">
 <div class="kl-checker-actions"><button type="button">Check the line</button>
 <span class="kl-checker-status" role="status" aria-live="polite">Runs in your browser:
-the first check loads Python (about {mb} MB, once), later ones take a moment.</span></div>
+the first check on a page starts Python (a {mb} MB download the first time), later ones take
+a moment.</span></div>
 <progress class="kl-checker-progress" max="1" value="0" hidden></progress>
 <div class="kl-checker-result" aria-live="polite"></div>
 <noscript><p>The checker box needs JavaScript.</p></noscript>
