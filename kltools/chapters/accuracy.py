@@ -480,6 +480,10 @@ def check_claims_on_every_cpu(results, n=500):
 def overflow_thresholds():
     """Where exp(v) and the KL (e^v - 1 - v)/2 overflow, in float64 and float32.
 
+    Parameters
+    ----------
+    None
+
     Returns
     -------
     dict
