@@ -27,6 +27,8 @@ __all__ = [
     "entropy_literal",
     "cross_entropy_literal",
     "kl_mvn_inverse_form",
+    "kl_mvn_naive",
+    "kl_mvn_cholesky_textbook",
 ]
 
 
@@ -290,3 +292,79 @@ def kl_mvn_inverse_form(mu1, cov1, mu2, cov2):
     mahalanobis = np.einsum("...i,...ij,...j->...", diff, inv2, diff)
     log_det = np.linalg.slogdet(cov2)[1] - np.linalg.slogdet(cov1)[1]
     return 0.5 * (trace + mahalanobis - mu1.shape[-1] + log_det)
+
+
+def kl_mvn_naive(mu1, cov1, mu2, cov2):
+    r"""KL(q || p) of two multivariate Gaussians with ``np.linalg.inv`` and ``np.linalg.det``.
+
+    The textbook formula of :func:`kl_mvn_inverse_form` for one pair, with the
+    log-determinant ratio formed as ``log(det(cov2) / det(cov1))``: the determinants
+    underflow or overflow in high dimension (a NaN or inf result), and the inverse loses
+    digits on ill-conditioned covariances.
+
+    Parameters
+    ----------
+    mu1, mu2 : array_like, shape (d,)
+        Means of q and p.
+    cov1, cov2 : array_like, shape (d, d)
+        Covariances of q and p.
+
+    Returns
+    -------
+    numpy.float64
+        The formula's value, nats.
+
+    Notes
+    -----
+    The book's chapter "The KL between full-covariance Gaussians", section "Numerics".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kltools.baselines import kl_mvn_naive
+    >>> float(kl_mvn_naive(np.ones(2), np.eye(2), np.zeros(2), np.eye(2)))
+    1.0
+    """
+    mu1, mu2 = np.asarray(mu1), np.asarray(mu2)
+    inv2, dm = np.linalg.inv(cov2), mu2 - mu1
+    return 0.5 * (np.trace(inv2 @ cov1) + dm @ inv2 @ dm - len(mu1)
+                  + np.log(np.linalg.det(cov2) / np.linalg.det(cov1)))
+
+
+def kl_mvn_cholesky_textbook(mu1, cov1, mu2, cov2):
+    r"""KL(q || p) with Cholesky solves, the trace, -d and log-det terms added as written.
+
+    No inverse and no determinant is formed, but the sum tr(M M^T) + |w|^2 - d + log det
+    still cancels as q -> p (``kltools.kl_mvn`` avoids that).
+
+    Parameters
+    ----------
+    mu1, mu2 : array_like, shape (d,)
+        Means of q and p.
+    cov1, cov2 : array_like, shape (d, d)
+        Covariances of q and p, symmetric positive definite.
+
+    Returns
+    -------
+    numpy.float64
+        The formula's value, nats.
+
+    Notes
+    -----
+    The book's chapter "The KL between full-covariance Gaussians", section "Numerics"; the
+    cheat sheet's ``kl_mvn_np``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kltools.baselines import kl_mvn_cholesky_textbook
+    >>> float(kl_mvn_cholesky_textbook(np.ones(2), np.eye(2), np.zeros(2), np.eye(2)))
+    1.0
+    """
+    from scipy import linalg
+
+    l1, l2 = linalg.cholesky(cov1, lower=True), linalg.cholesky(cov2, lower=True)
+    mm = linalg.solve_triangular(l2, l1, lower=True)
+    w = linalg.solve_triangular(l2, np.asarray(mu2) - np.asarray(mu1), lower=True)
+    log_det = 2 * np.sum(np.log(np.diag(l2))) - 2 * np.sum(np.log(np.diag(l1)))
+    return 0.5 * (np.sum(mm * mm) + w @ w - len(mu1) + log_det)

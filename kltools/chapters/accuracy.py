@@ -24,13 +24,8 @@ from kltools.accuracy import (
     reference_values,
     ulp_errors,
 )
-from kltools.closed_forms import (
-    _G_COEFFS,
-    cross_entropy_normal,
-    entropy_normal,
-    kl_normal,
-    kl_std_normal,
-)
+from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
+from kltools.closed_forms import _G_COEFFS
 from kltools.symbolic import kl_normal_textbook as kl_textbook_expr
 
 __all__ = [

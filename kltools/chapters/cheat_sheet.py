@@ -422,7 +422,7 @@ def check_kl_normal_snippet(fn, n=300, seed=3, max_ulp=8):
     >>> check_kl_normal_snippet(kl_normal, n=20)[-3:]
     'yes'
     """
-    from kltools.closed_forms import kl_normal
+    from kltools import kl_normal
     from kltools.symbolic import kl_normal_textbook
 
     syms = sp.symbols("mu1 s1 mu2 s2", real=True)
@@ -470,7 +470,7 @@ def check_unit_prior_snippet(fn, unit_logvar, n=300, seed=3, max_ulp=4):
     >>> check_unit_prior_snippet(kl_std_normal, exact, n=20)[-3:]
     'yes'
     """
-    from kltools.closed_forms import kl_std_normal
+    from kltools import kl_std_normal
 
     mu_, log_var_ = sp.symbols("mu log_var", real=True)
     expr = unit_logvar.subs({mu: mu_, v: log_var_})
@@ -514,7 +514,7 @@ def check_kl_mvn_snippet(fn, rng, dims=(2, 5, 20)):
     >>> check_kl_mvn_snippet(kl_mvn, np.random.default_rng(0))[-3:]
     'yes'
     """
-    from kltools.multivariate import kl_mvn
+    from kltools import kl_mvn
 
     for k in dims:
         qm, _ = np.linalg.qr(rng.normal(size=(k, k)))
@@ -556,7 +556,7 @@ def check_gradient_snippet(fn, dkl_dv):
     >>> check_gradient_snippet(grad, (sp.exp(v) - 1) / 2).splitlines()[1]
     'at v from -3 to 30: yes'
     """
-    from kltools.closed_forms import kl_std_normal
+    from kltools import kl_std_normal
 
     log_var_ = sp.Symbol("log_var", real=True)
     points = np.array([-3.0, -1e-9, 2e-7, 4.0, 30.0])
@@ -576,7 +576,7 @@ def _k3_points(dt, top):
 
 
 def _check_k3_precision(fn, dt, top, analysis):
-    from kltools.closed_forms import expm1_minus_x
+    from kltools import expm1_minus_x
 
     fi = np.finfo(dt)
     t_all, first = _k3_points(dt, top)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from kltools.closed_forms import kl_normal
-from kltools.estimators import k1, k2, k3
+from kltools import k1, k2, k3, kl_normal
 from kltools.symbolic import (Expectation, add, frac, mu1, mu2, normal_pdf, sigma1, sigma2,
                               x)
 
