@@ -122,7 +122,9 @@ def time_pair(baseline, ours, args, repeats: int, clock: str = "wall"):
     runs these formulas on one thread, so the two agree on an idle machine).
     """
     now = CLOCKS[clock]
-    with np.errstate(all="ignore"):  # the literal formulas overflow on some data; that is their business
+    with np.errstate(
+        all="ignore"
+    ):  # the literal formulas overflow on some data; that is their business
         baseline(*args), ours(*args)
         t_base, t_ours = [], []
         for _ in range(repeats):
@@ -148,13 +150,25 @@ PAIRS = {
 
 def _row(function, data, dtype, n, baseline, times):
     t_base, t_ours, ratio = times
-    return dict(zip(COLUMNS, (function, data, np.dtype(dtype).name, n, baseline,
-                              1e3 * t_base, 1e3 * t_ours, ratio)))
+    return dict(
+        zip(
+            COLUMNS,
+            (function, data, np.dtype(dtype).name, n, baseline, 1e3 * t_base, 1e3 * t_ours, ratio),
+        )
+    )
 
 
-def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.float32),
-                    kinds=KL_NORMAL_DATA, std_kinds=KL_STD_NORMAL_DATA, entropies: bool = True,
-                    seed: int = 0, clock: str = "wall", progress=None) -> list[dict]:
+def bench_kl_normal(
+    n: int = 10**6,
+    repeats: int = 7,
+    dtypes=(np.float64, np.float32),
+    kinds=KL_NORMAL_DATA,
+    std_kinds=KL_STD_NORMAL_DATA,
+    entropies: bool = True,
+    seed: int = 0,
+    clock: str = "wall",
+    progress=None,
+) -> list[dict]:
     """Time kltools' univariate closed forms against the literal formulas.
 
     Returns one row per (function, data, dtype): ``kl_normal`` on the ``kinds``
@@ -168,8 +182,10 @@ def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.flo
         cases += [("kl_normal", kind, dtype, "textbook") for kind in kinds]
         cases += [("kl_std_normal", kind, dtype, "VAE form") for kind in std_kinds]
         if entropies:
-            cases += [(name, "lognormal", dtype, "literal")
-                      for name in ("entropy_normal", "cross_entropy_normal")]
+            cases += [
+                (name, "lognormal", dtype, "literal")
+                for name in ("entropy_normal", "cross_entropy_normal")
+            ]
     rows = []
     for function, kind, dtype, baseline in cases:
         if function == "kl_std_normal":
@@ -198,8 +214,23 @@ def _kl_mvn_rows(args, progress):
         from tests.bench_kl_mvn import bench_kl_mvn
     rows = []
     for r in bench_kl_mvn(repeats=args.repeats):
-        rows.append(dict(zip(COLUMNS, ("kl_mvn", r["name"], "float64", r["n"], "naive np",
-                                       1e3 * r["naive_s"], 1e3 * r["kl_mvn_s"], r["ratio"]))))
+        rows.append(
+            dict(
+                zip(
+                    COLUMNS,
+                    (
+                        "kl_mvn",
+                        r["name"],
+                        "float64",
+                        r["n"],
+                        "naive np",
+                        1e3 * r["naive_s"],
+                        1e3 * r["kl_mvn_s"],
+                        r["ratio"],
+                    ),
+                )
+            )
+        )
         progress(rows[-1])
     return rows
 
@@ -208,31 +239,45 @@ def _kl_mvn_rows(args, progress):
 # returning rows with the keys of COLUMNS.
 BENCHMARKS = [_kl_normal_rows, _kl_mvn_rows]
 
-HEADER = (f"{'function':22s} {'data':26s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
-          f" {'base ms':>9s} {'kltools ms':>10s} {'ratio':>6s}")
+HEADER = (
+    f"{'function':22s} {'data':26s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
+    f" {'base ms':>9s} {'kltools ms':>10s} {'ratio':>6s}"
+)
 
 
 def format_row(r) -> str:
-    return (f"{r['function']:22s} {r['data']:26s} {r['dtype']:8s} {r['n']:8.0e} "
-            f"{r['baseline']:10s} {r['baseline_ms']:9.1f} {r['kltools_ms']:10.1f} {r['ratio']:6.2f}")
+    return (
+        f"{r['function']:22s} {r['data']:26s} {r['dtype']:8s} {r['n']:8.0e} "
+        f"{r['baseline']:10s} {r['baseline_ms']:9.1f} {r['kltools_ms']:10.1f} {r['ratio']:6.2f}"
+    )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10**6, help="elements per array (default 1e6)")
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved pairs per row (default 7)")
-    parser.add_argument("--clock", choices=CLOCKS, default="wall",
-                        help="wall time (default) or this process's CPU time (for a loaded machine)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="interleaved pairs per row (default 7)"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="wall",
+        help="wall time (default) or this process's CPU time (for a loaded machine)",
+    )
     args = parser.parse_args(argv)
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
-          f"numpy {np.__version__}; {args.clock} time, medians of {args.repeats} interleaved "
-          "pairs (baseline, kltools)")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+        f"numpy {np.__version__}; {args.clock} time, medians of {args.repeats} interleaved "
+        "pairs (baseline, kltools)"
+    )
     print(HEADER, flush=True)
     rows = []
     for bench in BENCHMARKS:
         rows += bench(args, lambda row: print(format_row(row), flush=True))
-    print(f"worst ratio: {max(r['ratio'] for r in rows):.2f}; "
-          f"load {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"worst ratio: {max(r['ratio'] for r in rows):.2f}; "
+        f"load {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

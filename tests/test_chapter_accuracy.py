@@ -129,7 +129,7 @@ def half():
             for name, dtype in (("float16", np.float16), ("bfloat16", ml_dtypes.bfloat16))}
 
 
-@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", ["float16", "bfloat16"], ids=["float16", "bfloat16"])
 def test_half_precision_overflow_rows(half, name):
     dtype, col = half[name]
     v, literal, careful = _in_half_precision(dtype)
@@ -146,7 +146,7 @@ def test_half_precision_overflow_rows(half, name):
     assert kl_first > col["kl_max"] > v64[v64 < kl_first].max()
 
 
-@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", ["float16", "bfloat16"], ids=["float16", "bfloat16"])
 def test_half_precision_band_and_careful_bound(half, name):
     dtype, col = half[name]
     v, literal, _ = _in_half_precision(dtype)

@@ -246,7 +246,8 @@ def unit_prior_gradients(kl_unit):
                       sp.diff(kl_unit, sigma)),
         "cs_grad_2": (r"\frac{\partial\,\mathrm{KL}}{\partial\sigma^2}",
                       scaled(_half, add(1, -1 / w)), sp.diff(kl_unit.subs(sigma, sp.sqrt(w)), w)),
-        "cs_grad_3": (r"\frac{\partial\,\mathrm{KL}}{\partial v}", scaled(_half, add(sp.exp(v), -1)),
+        "cs_grad_3": (r"\frac{\partial\,\mathrm{KL}}{\partial v}",
+                      scaled(_half, add(sp.exp(v), -1)),
                       sp.diff(kl_unit.subs(sigma, sp.exp(v / 2)), v)),
     }
 
