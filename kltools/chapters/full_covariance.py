@@ -267,7 +267,8 @@ def check_quadratic_expectation(steps, rng, n=10, samples=200_000):
     --------
     >>> import numpy as np
     >>> from kltools.chapters.full_covariance import A, E, check_quadratic_expectation, quad, x
-    >>> text = check_quadratic_expectation([(E(quad(x, A)), "")], np.random.default_rng(0))
+    >>> text = check_quadratic_expectation([(E(quad(x, A)), "")], np.random.default_rng(0),
+    ...                                    samples=1000)
     >>> text.splitlines()[0]
     'd = 3: every step holds with symbolic 3 x 3 matrices'
     """
