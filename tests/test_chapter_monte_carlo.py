@@ -181,3 +181,31 @@ def test_gradient_sampling_check_fails_on_a_wrong_value():
     wrong = {("k1", pl): np.full(2, 0.05) for pl in "bcd"}  # the exact values are 0
     with pytest.raises(AssertionError):
         chapter.check_gradients_by_sampling({}, wrong, [0.5, 0.5], [0.5, 0.5], n=200_000)
+
+
+def _malformed_latex(notebook):
+    """The stored text/latex outputs of a notebook whose braces or scripts are malformed."""
+    import json
+    import re
+
+    bad = []
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            for mime, value in (output.get("data") or {}).items():
+                if not mime.endswith("text/latex"):
+                    continue
+                tex = "".join(value) if isinstance(value, list) else value
+                depth, negative = 0, False
+                for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+                    depth += (ch == "{") - (ch == "}")
+                    negative |= depth < 0
+                if depth or negative or "]}_" in tex or re.search(r"\^\{[^{}]*\]", tex):
+                    bad.append(tex)
+    return bad
+
+
+def test_stored_latex_is_well_formed():
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "book" / "monte-carlo.ipynb"
+    assert _malformed_latex(notebook) == []
