@@ -9,7 +9,7 @@ median over the pairs of kltools' time divided by the baseline's.
 Each ``bench_*`` function returns a list of rows (dicts with the keys of
 :data:`COLUMNS`); :func:`main` prints the rows of every function in
 :data:`BENCHMARKS` as one table.  The target is a ratio of at most 2 on every
-row (issue 16).
+row.
 
 Input distributions for ``kl_normal`` (see :func:`kl_normal_data`):
 
@@ -24,9 +24,10 @@ Input distributions for ``kl_normal`` (see :func:`kl_normal_data`):
   the evaluation changes form, with small mean differences.
 
 ``kl_std_normal`` is timed against the VAE form ``-0.5*(1 + v - mu**2 - exp(v))``
-(the literal formula for its inputs) on ``vae``, ``near``, ``wide`` and ``mix10``
-in (mu, v); ``entropy_normal`` and ``cross_entropy_normal`` against their literal
-formulas on the lognormal scales.
+(the literal formula for its inputs) on ``vae``, ``near``, ``wide`` and ``mix10`` in
+(mu, v); ``entropy_normal`` and ``cross_entropy_normal`` against their literal formulas
+on the lognormal scales.  Every baseline is imported from :mod:`kltools.baselines`, the
+list the accuracy chapter measures.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ import time
 import numpy as np
 
 from kltools import cross_entropy_normal, entropy_normal, kl_normal, kl_std_normal
-from kltools.accuracy import kl_normal_grid, kl_normal_textbook, kl_std_normal_grid
+from kltools.accuracy import kl_normal_grid, kl_std_normal_grid
+from kltools.baselines import cross_entropy_literal, entropy_literal, kl_normal_textbook, vae_form
 
 COLUMNS = ("function", "data", "dtype", "n", "baseline", "baseline_ms", "kltools_ms", "ratio")
 KL_NORMAL_DATA = ("wide", "near", "lognormal", "vae", "mix10", "alternating", "band-edges")
@@ -108,19 +110,6 @@ def kl_std_normal_data(kind: str, n: int, seed: int = 0, dtype=np.float64):
     return tuple(np.asarray(a, dtype=dtype) for a in arrays)
 
 
-def vae_form(mu, log_var):
-    """The literal VAE KL term (Keras' form), the baseline for ``kl_std_normal``."""
-    return -0.5 * (1 + log_var - mu**2 - np.exp(log_var))
-
-
-def entropy_literal(sigma):
-    return 0.5 * np.log(2 * np.pi * np.e * sigma**2)
-
-
-def cross_entropy_literal(mu1, sigma1, mu2, sigma2):
-    return 0.5 * np.log(2 * np.pi * sigma2**2) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
-
-
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
@@ -133,7 +122,9 @@ def time_pair(baseline, ours, args, repeats: int, clock: str = "wall"):
     runs these formulas on one thread, so the two agree on an idle machine).
     """
     now = CLOCKS[clock]
-    with np.errstate(all="ignore"):  # the literal formulas overflow on some data; that is their business
+    with np.errstate(
+        all="ignore"
+    ):  # the literal formulas overflow on some data; that is their business
         baseline(*args), ours(*args)
         t_base, t_ours = [], []
         for _ in range(repeats):
@@ -159,13 +150,25 @@ PAIRS = {
 
 def _row(function, data, dtype, n, baseline, times):
     t_base, t_ours, ratio = times
-    return dict(zip(COLUMNS, (function, data, np.dtype(dtype).name, n, baseline,
-                              1e3 * t_base, 1e3 * t_ours, ratio)))
+    return dict(
+        zip(
+            COLUMNS,
+            (function, data, np.dtype(dtype).name, n, baseline, 1e3 * t_base, 1e3 * t_ours, ratio),
+        )
+    )
 
 
-def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.float32),
-                    kinds=KL_NORMAL_DATA, std_kinds=KL_STD_NORMAL_DATA, entropies: bool = True,
-                    seed: int = 0, clock: str = "wall", progress=None) -> list[dict]:
+def bench_kl_normal(
+    n: int = 10**6,
+    repeats: int = 7,
+    dtypes=(np.float64, np.float32),
+    kinds=KL_NORMAL_DATA,
+    std_kinds=KL_STD_NORMAL_DATA,
+    entropies: bool = True,
+    seed: int = 0,
+    clock: str = "wall",
+    progress=None,
+) -> list[dict]:
     """Time kltools' univariate closed forms against the literal formulas.
 
     Returns one row per (function, data, dtype): ``kl_normal`` on the ``kinds``
@@ -179,8 +182,10 @@ def bench_kl_normal(n: int = 10**6, repeats: int = 7, dtypes=(np.float64, np.flo
         cases += [("kl_normal", kind, dtype, "textbook") for kind in kinds]
         cases += [("kl_std_normal", kind, dtype, "VAE form") for kind in std_kinds]
         if entropies:
-            cases += [(name, "lognormal", dtype, "literal")
-                      for name in ("entropy_normal", "cross_entropy_normal")]
+            cases += [
+                (name, "lognormal", dtype, "literal")
+                for name in ("entropy_normal", "cross_entropy_normal")
+            ]
     rows = []
     for function, kind, dtype, baseline in cases:
         if function == "kl_std_normal":
@@ -209,8 +214,23 @@ def _kl_mvn_rows(args, progress):
         from tests.bench_kl_mvn import bench_kl_mvn
     rows = []
     for r in bench_kl_mvn(repeats=args.repeats):
-        rows.append(dict(zip(COLUMNS, ("kl_mvn", r["name"], "float64", r["n"], "naive np",
-                                       1e3 * r["naive_s"], 1e3 * r["kl_mvn_s"], r["ratio"]))))
+        rows.append(
+            dict(
+                zip(
+                    COLUMNS,
+                    (
+                        "kl_mvn",
+                        r["name"],
+                        "float64",
+                        r["n"],
+                        "naive np",
+                        1e3 * r["naive_s"],
+                        1e3 * r["kl_mvn_s"],
+                        r["ratio"],
+                    ),
+                )
+            )
+        )
         progress(rows[-1])
     return rows
 
@@ -219,31 +239,45 @@ def _kl_mvn_rows(args, progress):
 # returning rows with the keys of COLUMNS.
 BENCHMARKS = [_kl_normal_rows, _kl_mvn_rows]
 
-HEADER = (f"{'function':22s} {'data':26s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
-          f" {'base ms':>9s} {'kltools ms':>10s} {'ratio':>6s}")
+HEADER = (
+    f"{'function':22s} {'data':26s} {'dtype':8s} {'n':>8s} {'baseline':10s}"
+    f" {'base ms':>9s} {'kltools ms':>10s} {'ratio':>6s}"
+)
 
 
 def format_row(r) -> str:
-    return (f"{r['function']:22s} {r['data']:26s} {r['dtype']:8s} {r['n']:8.0e} "
-            f"{r['baseline']:10s} {r['baseline_ms']:9.1f} {r['kltools_ms']:10.1f} {r['ratio']:6.2f}")
+    return (
+        f"{r['function']:22s} {r['data']:26s} {r['dtype']:8s} {r['n']:8.0e} "
+        f"{r['baseline']:10s} {r['baseline_ms']:9.1f} {r['kltools_ms']:10.1f} {r['ratio']:6.2f}"
+    )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10**6, help="elements per array (default 1e6)")
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved pairs per row (default 7)")
-    parser.add_argument("--clock", choices=CLOCKS, default="wall",
-                        help="wall time (default) or this process's CPU time (for a loaded machine)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="interleaved pairs per row (default 7)"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="wall",
+        help="wall time (default) or this process's CPU time (for a loaded machine)",
+    )
     args = parser.parse_args(argv)
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
-          f"numpy {np.__version__}; {args.clock} time, medians of {args.repeats} interleaved "
-          "pairs (baseline, kltools)")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+        f"numpy {np.__version__}; {args.clock} time, medians of {args.repeats} interleaved "
+        "pairs (baseline, kltools)"
+    )
     print(HEADER, flush=True)
     rows = []
     for bench in BENCHMARKS:
         rows += bench(args, lambda row: print(format_row(row), flush=True))
-    print(f"worst ratio: {max(r['ratio'] for r in rows):.2f}; "
-          f"load {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"worst ratio: {max(r['ratio'] for r in rows):.2f}; "
+        f"load {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

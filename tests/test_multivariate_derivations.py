@@ -1,4 +1,4 @@
-"""The helpers for the multivariate derivations (kltools.symbolic, "multivariate derivations" block).
+"""The helpers for the multivariate derivations (kltools.symbolic, "multivariate derivations").
 
 Each helper is checked against something independent: a display against the
 LaTeX a textbook prints, an expectation by moments against sympy's integral,
@@ -41,23 +41,35 @@ L = sp.MatrixSymbol("L", d, d)
 
 
 def explicit_case(n):
-    """x ~ N(m, Sigma) with Sigma = L L^T, L a symbolic Cholesky factor, and a general A, in n dimensions."""
+    """x ~ N(m, Sigma), Sigma = L L^T with L a symbolic Cholesky factor, and an A, n dimensions."""
     factor = cholesky_factor("l", n)
-    return factor, explicit_evaluator({
-        "x": sp.ImmutableMatrix(sp.symbols(f"x_1:{n + 1}", real=True)),
-        r"\mu": sp.ImmutableMatrix(sp.symbols(f"m_1:{n + 1}", real=True)),
-        "L": factor, r"\Sigma": factor * factor.T,
-        "A": sp.ImmutableMatrix(n, n, lambda i, j: sp.Symbol(f"A_{i + 1}{j + 1}", real=True)),
-    }, {d: n})
+    return factor, explicit_evaluator(
+        {
+            "x": sp.ImmutableMatrix(sp.symbols(f"x_1:{n + 1}", real=True)),
+            r"\mu": sp.ImmutableMatrix(sp.symbols(f"m_1:{n + 1}", real=True)),
+            "L": factor,
+            r"\Sigma": factor * factor.T,
+            "A": sp.ImmutableMatrix(n, n, lambda i, j: sp.Symbol(f"A_{i + 1}{j + 1}", real=True)),
+        },
+        {d: n},
+    )
 
 
 def test_displays_read_like_a_textbook():
     r = mat_add(x, -mu)
-    assert latex(scalar(mat_mul(transpose(r), Sigma.I, r))) == r"\left(x - \mu\right)^{\top} \Sigma^{-1} \left(x - \mu\right)"
+    assert (
+        latex(scalar(mat_mul(transpose(r), Sigma.I, r)))
+        == r"\left(x - \mu\right)^{\top} \Sigma^{-1} \left(x - \mu\right)"
+    )
     assert latex(det(Sigma)) == r"\det \Sigma"
     assert latex(det(mat_mul(2, sp.pi, sp.E, Sigma))) == r"\det\left(2 \pi e \Sigma\right)"
-    assert latex(sp.Trace(mat_mul(Sigma.I, Sigma))) == r"\operatorname{tr}\left(\Sigma^{-1} \Sigma \right)"  # not simplified to tr(I)
-    assert latex(prefactor(sp.Rational(1, 2), add(1, d), "[]")) == r"\frac{1}{2} \left[1 + d\right]"
+    assert (
+        latex(sp.Trace(mat_mul(Sigma.I, Sigma)))
+        == r"\operatorname{tr}\left(\Sigma^{-1} \Sigma \right)"
+    )  # not simplified to tr(I)
+    assert (
+        latex(prefactor(sp.Rational(1, 2), add(1, d), "[]")) == r"\frac{1}{2} \left[1 + d\right]"
+    )
     assert "i_{1}" not in latex(scalar(mat_mul(transpose(mu), A, mu)) / 2)  # no index double sum
     with pytest.raises(ValueError, match="1 x 1"):
         scalar(mat_mul(mu, transpose(mu)))
@@ -68,11 +80,16 @@ def test_cholesky_factor_gives_every_spd_matrix_once():
     sym = factor * factor.T
     assert sym == sym.T
     assert sp.simplify(sym.det() - factor[0, 0] ** 2 * factor[1, 1] ** 2) == 0
-    assert factor[0, 0].is_positive and factor[1, 1].is_positive and factor[1, 0].is_real and factor[0, 1] == 0
+    assert (
+        factor[0, 0].is_positive
+        and factor[1, 1].is_positive
+        and factor[1, 0].is_real
+        and factor[0, 1] == 0
+    )
     assert "d" not in {s.name[0] for s in factor.free_symbols}  # d is the dimension only
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [2, 3], ids=["d=2", "d=3"])
 def test_vector_expectation_by_moments_equals_the_integral(n):
     factor, at_n = explicit_case(n)
     quadratic = at_n(expect(scalar(mat_mul(transpose(x), A, x)), x, mu, L, ""))
@@ -81,7 +98,9 @@ def test_vector_expectation_by_moments_equals_the_integral(n):
     if n == 2:  # and the moments agree with sympy's integral of the density
         xs, m = at_n(x), at_n(mu)
         density = GaussianDensity("q", x, mu, Sigma)
-        by_integral = integral_against(at_n(density), at_n(scalar(mat_mul(transpose(x), A, x))), xs, m, factor)
+        by_integral = integral_against(
+            at_n(density), at_n(scalar(mat_mul(transpose(x), A, x))), xs, m, factor
+        )
         assert equivalent(by_integral, quadratic)
 
 
@@ -94,7 +113,11 @@ def test_matrix_expectation_is_the_second_moment():
 
 def test_a_wrong_matrix_step_is_refused():
     _, at_2 = explicit_case(2)
-    D = Derivation(r"\mathbb{E}[x^\top A x]", expect(scalar(mat_mul(transpose(x), A, x)), x, mu, L, ""), evaluate=at_2)
+    D = Derivation(
+        r"\mathbb{E}[x^\top A x]",
+        expect(scalar(mat_mul(transpose(x), A, x)), x, mu, L, ""),
+        evaluate=at_2,
+    )
     with pytest.raises(AssertionError):
         D.step(sp.Trace(mat_mul(A, Sigma)), "the mean term forgotten")
     D.step(add(sp.Trace(mat_mul(A, Sigma)), scalar(mat_mul(transpose(mu), A, mu))), "right")
@@ -111,7 +134,10 @@ def test_integral_against_refuses_a_wrong_density():
     x1 = sp.Symbol("x_1", real=True)
     m, s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
     v = sp.Matrix([x1])
-    assert integral_against(normal_pdf(x1, m, s), sp.Integer(1), v, sp.Matrix([m]), sp.Matrix([[s]])) == 1
+    assert (
+        integral_against(normal_pdf(x1, m, s), sp.Integer(1), v, sp.Matrix([m]), sp.Matrix([[s]]))
+        == 1
+    )
     with pytest.raises(ValueError, match="not that of"):
         integral_against(normal_pdf(x1, m, 2 * s), x1, v, sp.Matrix([m]), sp.Matrix([[s]]))
 
@@ -152,6 +178,9 @@ def test_a_step_from_E_q_to_E_qj_is_refused_for_a_term_in_two_variables():
 
 def test_factor_kl_is_the_univariate_kl():
     kl = at_2(sp.Sum(FactorKL(qj, Factor("p", j, xi[j])), (j, 1, d)))
-    univariate = [sp.log(b / a) + (a**2 + (u - w) ** 2) / (2 * b**2) - sp.Rational(1, 2) for u, a, w, b in zip(m1, s1, m2, s2)]
+    univariate = [
+        sp.log(b / a) + (a**2 + (u - w) ** 2) / (2 * b**2) - sp.Rational(1, 2)
+        for u, a, w, b in zip(m1, s1, m2, s2)
+    ]
     assert equivalent(kl, sum(univariate))
     assert latex(FactorKL(qj, pj)) == r"\mathrm{KL}\left(q_{j} \,\Vert\, p_{j}\right)"
