@@ -105,12 +105,14 @@ def chapter_cases() -> list[tuple[str, object]]:
     """(code, names) of every check_formula call the formula-audit chapter makes.
 
     The chapter's code cells run here, in order, in one namespace (IPython's transformer
-    turns any cell magic into code), with ``check_formula`` recording its calls.
+    turns any cell magic into code), with ``check_formula`` recording its calls, both where
+    the cells call it and where the chapter's module (kltools.chapters.formula_audit) does.
     """
     from IPython.core.inputtransformer2 import TransformerManager
 
     import kltools
     import kltools.checker
+    from kltools.chapters import formula_audit
 
     calls, original = [], kltools.checker.check_formula
 
@@ -122,13 +124,14 @@ def chapter_cases() -> list[tuple[str, object]]:
     transform, namespace = TransformerManager().transform_cell, {"__name__": "__main__"}
     saved = kltools.__dict__.get("check_formula")
     kltools.check_formula = kltools.checker.check_formula = recording
+    formula_audit.check_formula = recording
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             for cell in nb["cells"]:
                 if cell["cell_type"] == "code":
                     exec(compile(transform("".join(cell["source"])), "cell", "exec"), namespace)
     finally:
-        kltools.checker.check_formula = original
+        kltools.checker.check_formula = formula_audit.check_formula = original
         if saved is None:
             del kltools.check_formula
         else:
