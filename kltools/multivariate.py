@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import as_float_array, check_axis, check_values
 from .closed_forms import expm1_minus_x, kl_normal, kl_std_normal
 
 __all__ = ["kl_mvn", "kl_diag_normal", "kl_diag_std_normal"]
@@ -59,14 +60,9 @@ SYMMETRY_C = 1024
 
 
 def _real_array(name: str, value) -> np.ndarray:
-    """``value`` as a finite real array, or a ValueError that names it."""
-    if isinstance(value, np.ma.MaskedArray):
-        raise ValueError(f"{name} is a masked array; kl_mvn does not honour masks")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite (got NaN or inf)")
+    """``value`` as a finite real array (booleans refused: a mask, not a covariance)."""
+    arr = as_float_array(name, value, allow_bool=False)
+    check_values(name, arr)
     return arr
 
 
@@ -408,7 +404,7 @@ def kl_diag_normal(mu1, sigma1, mu2, sigma2, axis: int = -1):
     ------
     ValueError
         As :func:`kltools.kl_normal`: NaN or inf, a sigma <= 0, or shapes that
-        do not broadcast.
+        do not broadcast; and if ``axis`` is not an integer or out of range.
 
     Notes
     -----
@@ -422,6 +418,7 @@ def kl_diag_normal(mu1, sigma1, mu2, sigma2, axis: int = -1):
     >>> float(kl) == float(kl_normal(1.0, 2.0, 0.0, 1.0))
     True
     """
+    axis = check_axis(axis)
     return np.sum(kl_normal(mu1, sigma1, mu2, sigma2), axis=axis)
 
 
@@ -445,7 +442,7 @@ def kl_diag_std_normal(mu, log_var, axis: int = -1):
     Raises
     ------
     ValueError
-        As :func:`kltools.kl_std_normal`.
+        As :func:`kltools.kl_std_normal`; and if ``axis`` is not an integer or out of range.
 
     Notes
     -----
@@ -459,4 +456,5 @@ def kl_diag_std_normal(mu, log_var, axis: int = -1):
     >>> kl_diag_std_normal(np.zeros((2, 3)), np.zeros((2, 3))).tolist()
     [0.0, 0.0]
     """
+    axis = check_axis(axis)
     return np.sum(kl_std_normal(mu, log_var), axis=axis)

@@ -27,7 +27,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy import integrate
 
-from ._validate import as_float_array, check_values
+from ._validate import as_float_array, check_callable, check_sample_size, check_seed, check_values
 
 __all__ = ["Estimate", "expect_quad", "expect_monte_carlo", "kl_quad", "kl_monte_carlo"]
 
@@ -97,10 +97,17 @@ def _real(name: str, value, *, positive: bool = False) -> float:
     return float(arr)
 
 
-def _sample_size(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    return int(n)
+def _func_values(values, shape: tuple) -> np.ndarray:
+    """What ``func`` returned, as float64 of ``shape``, or a ValueError that names ``func``."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "c":
+        raise ValueError("func must return real numbers, got complex values")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"func must return real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        what = "a scalar" if shape == () else f"one value per sample, shape {shape}"
+        raise ValueError(f"func must return {what}; got shape {arr.shape}")
+    return arr.astype(np.float64)
 
 
 # --- quadrature against the standard normal weight -----------------------------
@@ -313,8 +320,8 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     ------
     ValueError
         If ``mu`` or ``sigma`` is not a finite real scalar, or
-        ``sigma <= 0``; if the integral is NaN (``func`` returned NaN, or
-        infinities of both signs).
+        ``sigma <= 0``; if ``func`` is not callable or returns anything but a real scalar;
+        if the integral is NaN (``func`` returned NaN, or infinities of both signs).
 
     Notes
     -----
@@ -340,8 +347,16 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     >>> round(est.value, 10), est.error < 1e-12
     (4.0, True)
     """
+    check_callable(func, "func")
+    if magnitude is not None:
+        check_callable(magnitude, "magnitude")
     mu = _real("mu", mu)
     sigma = _real("sigma", sigma, positive=True)
+    func_of_x = func
+
+    def func(t):
+        return float(_func_values(func_of_x(t), ()))
+
     size = magnitude if magnitude is not None else (lambda t: abs(func(t)))
     # a bound needs only a few digits: 1e-6 relative
     def rounding(z):
@@ -386,7 +401,9 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     ------
     ValueError
         If ``mu``/``sigma`` are not finite real scalars, ``sigma <= 0``,
-        ``n < 2``, or ``func`` returns NaN.
+        ``n`` is not an integer from 2 to 10**7, ``seed`` not a non-negative integer,
+        ``func`` not callable, or ``func`` returns NaN, complex values or not one value
+        per sample.
 
     Notes
     -----
@@ -405,11 +422,12 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     >>> abs(est.value - 3.0) < 5 * est.error
     True
     """
+    check_callable(func, "func")
     mu = _real("mu", mu)
     sigma = _real("sigma", sigma, positive=True)
-    n = _sample_size(n)
-    z = np.random.default_rng(seed).standard_normal(n)
-    vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
+    n = check_sample_size(n)
+    z = np.random.default_rng(check_seed(seed)).standard_normal(n)
+    vals = _func_values(func(mu + sigma * z), z.shape)
     if np.isnan(vals).any():
         raise ValueError("func returned NaN at a sample")
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
@@ -516,8 +534,9 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     Raises
     ------
     ValueError
-        If an argument is not a finite real scalar, a sigma is ``<= 0``, or
-        ``n < 2``.
+        If an argument is not a finite real scalar, a sigma is ``<= 0``, ``n`` is not an
+        integer from 2 to 10**7 (:data:`kltools._validate.MAX_SAMPLES`), or ``seed`` is not a
+        non-negative integer.
 
     Examples
     --------
@@ -527,8 +546,8 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     True
     """
     lr = _kl_args(mu1, sigma1, mu2, sigma2)
-    n = _sample_size(n)
-    z = np.random.default_rng(seed).standard_normal(n)
+    n = check_sample_size(n)
+    z = np.random.default_rng(check_seed(seed)).standard_normal(n)
     vals = lr(z)
     value = _unscale(float(vals.mean()), lr.k)
     if math.isinf(value):

@@ -11,6 +11,7 @@ read by kltools' own parser and never evaluated; anything else is refused with a
 from __future__ import annotations
 
 import numbers
+import re
 
 import sympy as sp
 
@@ -22,6 +23,7 @@ sigma1, sigma2 = sp.symbols("sigma_1 sigma_2", positive=True)
 
 BOOK_SYMBOLS = (x, mu, sigma, mu1, mu2, sigma1, sigma2)
 _EXPECTED = "expected a sympy expression, a real number or a formula string"
+_NAME = re.compile(r"[\w\\{}^,.'+\- ]*")
 
 
 def _refuse(name: str, value):
@@ -46,7 +48,10 @@ def as_expr(value, name: str = "expr") -> sp.Basic:
     ``ValueError`` naming ``name``.
     """
     if isinstance(value, str):
-        return parse_formula(value)
+        try:
+            return parse_formula(value)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     if isinstance(value, sp.Basic):
         return value
     if isinstance(value, sp.MatrixBase):
@@ -56,12 +61,19 @@ def as_expr(value, name: str = "expr") -> sp.Basic:
     return sp.sympify(value, strict=True)  # a number: no string is involved
 
 
-def as_matrix(value, name: str) -> sp.Basic:
-    """A sympy matrix (or matrix expression), or a list of rows of :func:`as_expr` entries."""
+def as_matrix(value, name: str, explicit: bool = False) -> sp.Basic:
+    """A sympy matrix (or matrix expression), or a list of rows of :func:`as_expr` entries.
+
+    With ``explicit``, only an explicit matrix (entries, not a ``MatrixSymbol``) is accepted.
+    """
     if isinstance(value, (list, tuple)):
         rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in value]
-        return sp.ImmutableMatrix([[as_expr(e, f"{name} entry") for e in row] for row in rows])
-    return as_expr(value, name)
+        matrix = sp.ImmutableMatrix([[as_expr(e, f"{name} entry") for e in row] for row in rows])
+    else:
+        matrix = as_expr(value, name)
+    if explicit and not isinstance(matrix, sp.MatrixBase):
+        raise ValueError(f"{name}: expected an explicit matrix, got {type(value).__name__}")
+    return matrix
 
 
 def as_sequence(value, name: str) -> tuple:
@@ -93,14 +105,22 @@ def as_pairs(value, name: str) -> list:
     return pairs
 
 
+def check_name(value, name: str) -> str:
+    """A name shown or looked up as it is (``q``, ``\\Sigma_1``, ``""``), never parsed.
+
+    Letters, digits, ``_ \\ { } ^ , . ' + -`` and spaces only, so that no code passes for one.
+    """
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise ValueError(f"{name}: expected a name (letters, digits and _ \\ {{ }} ^ , . ' + -), "
+                         f"got {value!r:.60}")
+    return value
+
+
 def as_name(value, name: str) -> sp.Basic:
-    """A display name: a sympy object, or a string used verbatim as a Symbol's name."""
+    """A display name: a sympy object, or a string (see :func:`check_name`) as a Symbol's name."""
     if isinstance(value, sp.Basic):
         return value
-    if not isinstance(value, str):
-        raise ValueError(f"{name}: expected a name (a string or a sympy Symbol), "
-                         f"got {type(value).__name__}")
-    return sp.Symbol(value)
+    return sp.Symbol(check_name(value, name))
 
 
 def as_text(value, name: str) -> str:
@@ -108,3 +128,4 @@ def as_text(value, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name}: expected a string, got {type(value).__name__}")
     return value
+

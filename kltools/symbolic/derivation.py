@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ._inputs import as_expr, as_pairs, x
+from ._inputs import as_expr, as_pairs, as_text, x
 from .display import aligned, latex
 from .equivalence import equivalent
 from .gaussian import Expectation, _weighted_integral
@@ -75,9 +75,13 @@ class Derivation:
     """
 
     def __init__(self, lhs, first, note: str = "", *, evaluate=None):
+        if not isinstance(lhs, (str, sp.Basic)):
+            raise ValueError(f"lhs: expected LaTeX text or a sympy expression, got {type(lhs).__name__}")
+        if evaluate is not None and not callable(evaluate):
+            raise ValueError(f"evaluate: expected a callable, got {type(evaluate).__name__}")
         self.lhs = lhs
         self._evaluate = evaluate or _evaluate
-        self.steps: list[tuple[sp.Expr, str]] = [(as_expr(first, "first"), note)]
+        self.steps: list[tuple[sp.Expr, str]] = [(as_expr(first, "first"), as_text(note, "note"))]
         self._values: list[sp.Expr] = [self._evaluate(first)]
 
     def step(self, expr, note: str = "") -> "Derivation":
@@ -88,7 +92,7 @@ class Derivation:
                 f"step {len(self.steps) + 1} is not equal to step {len(self.steps)}: "
                 f"{latex(expr)} vs {latex(self.steps[-1][0])}"
             )
-        self.steps.append((as_expr(expr, "expr"), note))
+        self.steps.append((as_expr(expr, "expr"), as_text(note, "note")))
         self._values.append(value)
         return self
 
@@ -224,12 +228,13 @@ def substitute(expr, mapping: dict) -> sp.Expr:
     >>> substitute(e, {y: x - mu}).doit()
     -mu + sigma**2 + x
     """
+    expr = as_expr(expr, "expr")
     mapping = dict(as_pairs(mapping, "mapping"))
 
     def change(f):
         return substitute(f, mapping)
 
-    replaced = as_expr(expr, "expr").replace(_is_expectation, lambda e: e.transformed(change))
+    replaced = expr.replace(_is_expectation, lambda e: e.transformed(change))
     return replaced.subs(mapping)
 
 

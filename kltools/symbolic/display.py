@@ -51,7 +51,10 @@ def aligned(rows) -> str:
     \end{aligned}
     """
     lines = []
-    for left, right, note in rows:
+    for i, row in enumerate(rows):
+        if not (isinstance(row, (tuple, list)) and len(row) == 3):
+            raise ValueError(f"rows[{i}]: expected a (left, right, note) triple of strings")
+        left, right, note = (as_text(t, f"rows[{i}]") for t in row)
         reason = rf" && \text{{{note}}}" if note else ""
         lines.append(f"{left} &= {right}{reason}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
@@ -150,6 +153,8 @@ def latex(expr) -> str:
     >>> print(latex(add(-1, sigma**2)), '|', sp.latex(-1 + sigma**2))
     -1 + \sigma^{2} | \sigma^{2} - 1
     """
+    if not isinstance(expr, (str, sp.Basic, sp.MatrixBase)):
+        raise ValueError(f"expr: expected a sympy expression or LaTeX text, got {type(expr).__name__}")
     return sp.latex(expr, order="none")
 
 
@@ -215,7 +220,8 @@ class _Prefactor(sp.Expr):
     is_commutative = True
 
     def __new__(cls, c, expr, brackets):
-        return sp.Expr.__new__(cls, as_expr(c, "c"), as_expr(expr, "expr"), sp.Symbol(brackets))
+        brackets = brackets if isinstance(brackets, sp.Symbol) else sp.Symbol(brackets)
+        return sp.Expr.__new__(cls, as_expr(c, "c"), as_expr(expr, "expr"), brackets)
 
     def doit(self, **hints):
         c, expr, _ = self.args
@@ -268,6 +274,8 @@ def prefactor(c, expr, brackets: str | None = None) -> sp.Expr:
     \frac{1}{2} \log{\left(v^{2} \right)}
     """
     expr = as_expr(expr, "expr")
+    if brackets is not None and not isinstance(brackets, str):
+        raise ValueError(f'brackets must be "()", "[]" or "", got {type(brackets).__name__}')
     if brackets is None:
         brackets = "()" if isinstance(expr, sp.Add) else ""
     if brackets not in _BRACKETS and brackets != "":

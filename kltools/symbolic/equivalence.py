@@ -9,16 +9,27 @@ past :data:`TIME_LIMIT` seconds, and a refusal is a ``ValueError`` that says why
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+
 import numpy as np
 import sympy as sp
 
 from ..checker import bounds
+from .._validate import check_seed
 from ._inputs import as_expr, as_matrix
 
 __all__ = ["canonical", "half_log_form", "counterexample", "equivalent", "matrices_equivalent"]
 
 TIME_LIMIT = 2.0  # seconds of wall time promised to the caller
+CPU_LIMIT = 1.6  # seconds of CPU time after which sympy is interrupted (where it can be)
 MAX_EXP_ARGUMENT = 10**4  # |argument| of an exp evaluated at a point: exp(1e4) ~ 1e4343
+MAX_POWER = 1000  # |exponent| of a power evaluated at a point
+MAX_CANONICAL_TERMS = 200  # terms of the expanded expression that canonical() factors
+MAX_SIMPLIFY_TERMS = 100  # simplify() is attempted only on a difference this small once expanded
+MAX_SIMPLIFY_WORK = 2000
+PROOF_SECONDS = 1.0  # CPU time given to sympy's proof; the rest of CPU_LIMIT is the sampling's
 _N_POINTS = 24
 _DIGITS = 50
 _REL_TOL = sp.Float(10) ** (-30)
@@ -30,13 +41,21 @@ class _Budget:
     def __init__(self, what: str):
         self.what = what
         self.deadline = bounds.Deadline(TIME_LIMIT)
+        self.start = time.process_time()
+
+    def remaining(self) -> float:
+        """CPU time left of CPU_LIMIT (the margin to TIME_LIMIT is for the work after it)."""
+        return max(0.01, CPU_LIMIT - (time.process_time() - self.start))
 
     def check(self):
         try:
             self.deadline.check()
         except ValueError:
-            raise ValueError(f"{self.what}: could not decide within its time limit of "
-                             f"{TIME_LIMIT:g} s; simplify the expressions and try again") from None
+            self.fail()
+
+    def fail(self):
+        raise ValueError(f"{self.what}: could not decide within its time limit of "
+                         f"{TIME_LIMIT:g} s; simplify the expressions and try again") from None
 
 
 def _expandable(expr) -> bool:
@@ -84,11 +103,25 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     """
     budget = _Budget("canonical")
     expr = as_expr(expr, "expr")
-    if not _expandable(expr):
-        raise ValueError(f"canonical: expanding expr would create more than {bounds.MAX_EXPANSION} "
-                         "terms, or powers or exp() constants too large to simplify")
+    if bounds.expansion_work(expr) > bounds.MAX_EXPANSION:
+        raise ValueError(f"canonical: expanding expr would create more than "
+                         f"{bounds.MAX_EXPANSION} terms")
+    if not bounds.polynomial_sized(expr):
+        raise ValueError("canonical: expr has a power above 16, or an exp() whose coefficients "
+                         "exceed 50, which sympy cannot simplify in bounded time")
+    form = _within(budget.remaining(), lambda: _canonical_form(expr, budget))
+    if form is None:
+        raise ValueError(f"canonical: could not put expr in canonical form within its time limit "
+                         f"of {TIME_LIMIT:g} s")
+    return form
+
+
+def _canonical_form(expr, budget: _Budget) -> sp.Expr:
     expanded = sp.expand(sp.expand_log(expr))
     budget.check()
+    if len(sp.Add.make_args(expanded)) > MAX_CANONICAL_TERMS:
+        raise ValueError(f"canonical: expr has {len(sp.Add.make_args(expanded))} terms once "
+                         f"expanded; at most {MAX_CANONICAL_TERMS} are put in canonical form")
     logs, rest, consts = [], [], []
     for term in sp.Add.make_args(expanded):
         if term.has(sp.log):
@@ -160,27 +193,34 @@ def _sample_value(sym: sp.Symbol, rng: np.random.Generator) -> sp.Expr:
     return sp.Rational(repr(float(value)))
 
 
-def _in_range(expr: sp.Expr, budget: _Budget) -> bool:
-    """Whether every exp() in the numeric ``expr`` has an argument below MAX_EXP_ARGUMENT.
+def _too_large(value, limit) -> bool:
+    return value.is_number and value.is_finite is not False and abs(value) > limit
 
-    The arguments are evaluated innermost first, at 15 digits, so that no value with an
-    astronomically large exponent (exp(exp(4e40)), say) is ever computed.
+
+def _in_range(expr: sp.Expr, point: dict, budget: _Budget) -> bool:
+    """Whether every exp() argument and every power at ``point`` is small enough to evaluate.
+
+    They are evaluated innermost first, at 15 digits and with floating-point substitution, so
+    that no exact value with an astronomical exponent (exp(exp(4e40)), r**(10**10)) is built.
     """
     for node in sp.postorder_traversal(expr):
         if isinstance(node, sp.exp):
-            budget.check()
-            argument = sp.N(node.args[0], 15)
-            if not argument.is_number or abs(sp.re(argument)) > MAX_EXP_ARGUMENT:
-                return False
+            checked, limit = node.args[0], MAX_EXP_ARGUMENT
+        elif node.is_Pow and not (node.exp.is_Integer and abs(node.exp) <= MAX_POWER):
+            checked, limit = node.exp, MAX_POWER
+        else:
+            continue
+        budget.check()
+        if _too_large(sp.re(checked.evalf(15, subs=point)), limit):
+            return False
     return True
 
 
 def _values_at(a, b, point: dict, budget: _Budget):
     """(a, b) at ``point`` to 50 digits; None if undefined there, "range" if too large."""
-    at = [e.subs(point) for e in (a, b)]
-    if not all(_in_range(e, budget) for e in at):
+    if not (_in_range(a, point, budget) and _in_range(b, point, budget)):
         return "range"
-    va, vb = (sp.N(e, _DIGITS) for e in at)
+    va, vb = (sp.N(e.subs(point), _DIGITS) for e in (a, b))
     bad = (sp.zoo, sp.nan, sp.oo)
     if not (va.is_number and vb.is_number) or va.has(*bad) or vb.has(*bad):
         return None
@@ -188,6 +228,14 @@ def _values_at(a, b, point: dict, budget: _Budget):
 
 
 def _search(a, b, seed: int, budget: _Budget) -> dict | None:
+    """The first sampled point where a and b differ (see :func:`counterexample`)."""
+    found = _within(budget.remaining(), lambda: _sample(a, b, seed, budget), default=_TIMED_OUT)
+    if found is _TIMED_OUT:
+        budget.fail()
+    return found
+
+
+def _sample(a, b, seed: int, budget: _Budget) -> dict | None:
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(seed)
     out_of_range = 0
@@ -206,7 +254,8 @@ def _search(a, b, seed: int, budget: _Budget) -> dict | None:
             return {"point": point, "a": va, "b": vb}
     if out_of_range:
         raise ValueError(f"{budget.what}: at {out_of_range} of {_N_POINTS} points an exp() has "
-                         f"an argument above {MAX_EXP_ARGUMENT}; such values cannot be compared")
+                         f"an argument above {MAX_EXP_ARGUMENT} or a power an exponent above "
+                         f"{MAX_POWER}; such values cannot be compared")
     return None
 
 
@@ -249,7 +298,7 @@ def counterexample(a, b, *, seed: int = 0) -> dict | None:
     >>> counterexample(sp.log(t**2), 2 * sp.log(t)) is not None
     True
     """
-    a, b = as_expr(a, "a"), as_expr(b, "b")
+    a, b, seed = as_expr(a, "a"), as_expr(b, "b"), check_seed(seed)
     return _search(a, b, seed, _Budget("counterexample"))
 
 
@@ -301,11 +350,69 @@ def equivalent(a, b) -> bool:
     """
     a, b = as_expr(a, "a"), as_expr(b, "b")
     budget = _Budget("equivalent")
-    difference = a - b
-    if _expandable(difference) and sp.simplify(sp.expand_log(difference)) == 0:
+    if _proved_equal(a, b, budget):
         return True  # proved under the symbols' assumptions
-    budget.check()
     return _search(a, b, 0, budget) is None
+
+
+def _proved_equal(a, b, budget: _Budget) -> bool:
+    """sympy's proof that a - b = 0, attempted only where its work is bounded.
+
+    ``expand`` is tried where the checker's estimate allows it, and ``simplify`` (which cannot
+    be bounded from outside) only on a small difference.  Where no proof is attempted, the
+    decision falls to the comparison at random points.
+    """
+    difference = sp.expand_log(a - b)
+    if difference == 0:
+        return True
+    if not _expandable(difference):
+        return False
+
+    def attempt() -> bool:
+        expanded = sp.expand(difference)
+        if expanded == 0:
+            return True
+        small = (len(sp.Add.make_args(expanded)) <= MAX_SIMPLIFY_TERMS
+                 and bounds.expansion_work(difference) <= MAX_SIMPLIFY_WORK)
+        return small and sp.simplify(difference) == 0
+
+    proved = _within(PROOF_SECONDS, attempt) is True
+    budget.check()
+    return proved
+
+
+class _Interrupted(Exception):
+    pass
+
+
+_TIMED_OUT = object()
+
+
+def _within(seconds: float, call, default=None):
+    """``call()``, interrupted after ``seconds`` of CPU time (then ``default``).
+
+    sympy's expand and simplify cannot be bounded from their input alone, so where a CPU timer
+    signal is available (the main thread of a POSIX process, no other such timer running) they
+    are stopped by one; elsewhere the static bounds above are the only guard.  CPU time, not
+    wall time, so that the outcome does not depend on the machine's load.
+    """
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_VIRTUAL)[0] == 0)
+    if not usable:
+        return call()
+
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGVTALRM, interrupt)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        return call()
+    except _Interrupted:
+        return default
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 def matrices_equivalent(a, b) -> bool:
@@ -331,5 +438,5 @@ def matrices_equivalent(a, b) -> bool:
     >>> matrices_equivalent(sp.eye(2), sp.Matrix([[1, 0], [0, 2]]))
     False
     """
-    a, b = sp.Matrix(as_matrix(a, "a")), sp.Matrix(as_matrix(b, "b"))
+    a, b = sp.Matrix(as_matrix(a, "a", explicit=True)), sp.Matrix(as_matrix(b, "b", explicit=True))
     return a.shape == b.shape and all(equivalent(u, w) for u, w in zip(a, b))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ._inputs import as_expr, as_name, as_pairs, as_sequence
+from ._inputs import as_expr, as_name, as_pairs, as_sequence, check_name
 from .gaussian import Expectation, latex_expectation
 
 __all__ = ["Factor", "Joint", "FactorExpectation", "FactorKL", "factor_evaluator"]
@@ -17,8 +17,9 @@ def _factor_parameters(params) -> dict:
         raise ValueError(f"params: expected a dict, got {type(params).__name__}")
     table = {}
     for key, pairs in params.items():
-        if not isinstance(key, str) or not isinstance(pairs, (list, tuple)):
-            raise ValueError("params: expected {name: [(mean, std), ...]} with string names")
+        check_name(key, "params key")
+        if not isinstance(pairs, (list, tuple)):
+            raise ValueError(f"params[{key!r}]: expected a list of (mean, std) pairs")
         table[key] = [as_sequence(p, f"params[{key!r}][{i}]") for i, p in enumerate(pairs)]
         if any(len(p) != 2 for p in table[key]):
             raise ValueError(f"params[{key!r}]: each entry must be a (mean, std) pair")
@@ -203,8 +204,7 @@ def factor_evaluator(variables, params: dict, scalars: dict | None = None, base:
     variables = list(as_sequence(variables, "variables"))
     params = _factor_parameters(params)
     scalars = dict(as_pairs(scalars, "scalars"))
-    if not isinstance(base, str):
-        raise ValueError(f"base: expected a string, got {type(base).__name__}")
+    check_name(base, "base")
 
     def density(name, i, var):
         mean, std = params[str(name)][i - 1]

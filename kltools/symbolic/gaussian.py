@@ -429,8 +429,8 @@ def integral_against(density, g, var, mean, factor) -> sp.Expr:
     s**2
     """
     density, g = as_expr(density, "density"), as_expr(g, "g")
-    var, mean, factor = (sp.Matrix(as_matrix(a, n)) for a, n in ((var, "var"), (mean, "mean"),
-                                                                  (factor, "factor")))
+    var, mean, factor = (sp.Matrix(as_matrix(a, n, explicit=True))
+                         for a, n in ((var, "var"), (mean, "mean"), (factor, "factor")))
     n = var.shape[0]
     zs = sp.symbols(f"zeta_1:{n + 1}", real=True)
     rule = dict(zip(list(var), list(mean + factor * sp.Matrix(zs))))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ._inputs import as_expr, as_matrix, as_name, as_pairs
+from ._inputs import as_expr, as_matrix, as_name, as_pairs, check_name
 from .gaussian import latex_expectation, normal_moments
 
 __all__ = [
@@ -477,8 +477,7 @@ def cholesky_factor(name: str, n: int) -> sp.ImmutableMatrix:
     [a_11,    0],
     [a_21, a_22]])
     """
-    if not isinstance(name, str):
-        raise ValueError(f"name: expected a string, got {type(name).__name__}")
+    check_name(name, "name")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
         raise ValueError(f"n: expected an integer from 1 to 10, got {n!r}")
 
@@ -528,8 +527,10 @@ def explicit_evaluator(matrices: dict, scalars: dict | None = None):
     >>> sp.simplify(at_2(sp.Trace(mat_mul(S.I, S))))
     2
     """
-    if not isinstance(matrices, dict) or not all(isinstance(k, str) for k in matrices):
+    if not isinstance(matrices, dict):
         raise ValueError("matrices: expected a dict from names (strings) to matrices")
+    for key in matrices:
+        check_name(key, "matrices key")
     table = {k: as_matrix(v, f"matrices[{k!r}]") for k, v in matrices.items()}
     scalars = dict(as_pairs(scalars, "scalars"))
 
