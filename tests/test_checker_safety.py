@@ -180,6 +180,7 @@ VALID = {
     "kl_normal_grid": {"kind": "near", "n": 2},
     "kl_std_normal_grid": {"kind": "near", "n": 2},
     "entropy_normal_grid": {"kind": "near", "n": 2},
+    "glue": {"name": "answer"},
 }
 
 

@@ -153,8 +153,8 @@ def latex(expr) -> str:
     >>> print(latex(add(-1, sigma**2)), '|', sp.latex(-1 + sigma**2))
     -1 + \sigma^{2} | \sigma^{2} - 1
     """
-    if not isinstance(expr, (str, sp.Basic, sp.MatrixBase)):
-        raise ValueError(f"expr: expected a sympy expression or LaTeX text, got {type(expr).__name__}")
+    if not isinstance(expr, str):  # LaTeX text is shown as it is
+        expr = as_expr(expr, "expr")
     return sp.latex(expr, order="none")
 
 
