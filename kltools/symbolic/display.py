@@ -41,6 +41,11 @@ def aligned(rows) -> str:
     str
         ``\begin{aligned} ... \end{aligned}``, the note beside its row.
 
+    Raises
+    ------
+    ValueError
+        If a row is not a triple of strings.
+
     Examples
     --------
     >>> from kltools.symbolic import aligned
