@@ -52,7 +52,7 @@ def as_expr(value, name: str = "expr") -> sp.Basic:
             return parse_formula(value)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
-    if isinstance(value, sp.Basic):
+    if isinstance(value, (sp.Basic, sp.FunctionClass)):  # an expression, or a function like q
         return value
     if isinstance(value, sp.MatrixBase):
         return sp.ImmutableMatrix(value)
