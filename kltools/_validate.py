@@ -22,19 +22,27 @@ def _object_message(name: str, arr: np.ndarray) -> str:
     kinds = {type(v) for v in items}
     if kinds & {Fraction, Decimal}:
         kind = " or ".join(sorted(k.__name__ for k in kinds & {Fraction, Decimal}))
-        return (f"{name} holds {kind} values; kltools computes in binary floating point, "
-                f"so convert them first, e.g. np.asarray({name}, dtype=float)")
+        return (
+            f"{name} holds {kind} values; kltools computes in binary floating point, "
+            f"so convert them first, e.g. np.asarray({name}, dtype=float)"
+        )
     if any(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items):
-        return (f"{name} holds an integer too large for numpy's integer types (>= 2**64); "
-                f"convert it to float first, e.g. float({name})")
-    return f"{name} must be real numbers, got values of type {', '.join(k.__name__ for k in kinds)}"
+        return (
+            f"{name} holds an integer too large for numpy's integer types (>= 2**64); "
+            f"convert it to float first, e.g. float({name})"
+        )
+    return (
+        f"{name} must be real numbers, got values of type {', '.join(k.__name__ for k in kinds)}"
+    )
 
 
 def _dtype_message(name: str, dtype: np.dtype) -> str:
     """Why a non-real dtype is refused, and what to do instead."""
     if dtype.name == "bfloat16" or dtype.name.startswith("float8"):
-        return (f"{name} is {dtype.name}, which kltools does not compute in (its few digits "
-                f"cannot hold a KL near 0); upcast it first: {name}.astype(np.float32)")
+        return (
+            f"{name} is {dtype.name}, which kltools does not compute in (its few digits "
+            f"cannot hold a KL near 0); upcast it first: {name}.astype(np.float32)"
+        )
     return f"{name} must be real numbers, got dtype {dtype}"
 
 
@@ -67,7 +75,8 @@ def as_float_array(name: str, value, *, allow_bool: bool = True) -> np.ndarray:
 
 
 def check_values(name: str, arr: np.ndarray, positive: bool = False) -> None:
-    """Raise ``ValueError`` naming ``name`` if ``arr`` has NaN/inf, or a value <= 0 when ``positive``."""
+    """Raise ``ValueError`` naming ``name`` if ``arr`` has NaN/inf (or a value <= 0, if
+    ``positive``)."""
     if arr.size == 0:
         return
     # Two reductions instead of elementwise masks: NaN propagates through
@@ -111,9 +120,11 @@ def check_sample_size(n, name: str = "n") -> int:
         raise ValueError(f"{name} must be an integer >= 2, got {n!r:.60}")
     if n > MAX_SAMPLES:
         gib = 8 * int(n) / 2**30
-        raise ValueError(f"{name} = {n} would need {gib:.3g} GiB per array; at most "
-                         f"{MAX_SAMPLES:.0e} samples are drawn in one call (average the "
-                         "estimates of several seeds for more)")
+        raise ValueError(
+            f"{name} = {n} would need {gib:.3g} GiB per array; at most "
+            f"{MAX_SAMPLES:.0e} samples are drawn in one call (average the "
+            "estimates of several seeds for more)"
+        )
     return int(n)
 
 

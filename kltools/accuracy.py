@@ -42,8 +42,9 @@ def _reference(name: str, value) -> mp.mpf:
     """A reference value: an mpmath number, or a real number (never a string)."""
     if isinstance(value, mp.mpf):
         return value
-    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.floating,
-                                                                 np.integer, sp.Number)):
+    if isinstance(value, (bool, str)) or not isinstance(
+        value, (int, float, np.floating, np.integer, sp.Number)
+    ):
         raise ValueError(f"{name} must be mpmath or real numbers, got {type(value).__name__}")
     return mp.mpf(float(value)) if not isinstance(value, int) else mp.mpf(value)
 
@@ -105,8 +106,10 @@ def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
     >>> float(kl_normal_textbook(1.0, 1.0, 0.0, 1.0))
     0.5
     """
-    mu1, sigma1, mu2, sigma2 = (_literal(name, value) for name, value in (
-        ("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2)))
+    mu1, sigma1, mu2, sigma2 = (
+        _literal(name, value)
+        for name, value in (("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2))
+    )
     return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
 
 
@@ -213,7 +216,9 @@ def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
         units = hi if scale is None else np.array([float(abs(t)) for t in scale], dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         rounded = np.abs(units).astype(dtype)
-        spacing = np.where(rounded == 0, finfo.smallest_subnormal, np.spacing(rounded)).astype(np.float64)
+        spacing = np.where(rounded == 0, finfo.smallest_subnormal, np.spacing(rounded)).astype(
+            np.float64
+        )
         err = np.abs((got - hi) - lo) / spacing
     err[np.isnan(got)] = np.inf
     err[np.isinf(got) & ~over] = np.inf
@@ -229,8 +234,10 @@ def _check_lambdify_safe(expr, symbols) -> list:
     from sympy.core.function import AppliedUndef
 
     if not isinstance(expr, sp.Expr):
-        raise ValueError(f"expr must be a sympy expression (strings are not evaluated), got "
-                         f"{type(expr).__name__}")
+        raise ValueError(
+            f"expr must be a sympy expression (strings are not evaluated), got "
+            f"{type(expr).__name__}"
+        )
     symbols = _listed("symbols", symbols)
     if not all(isinstance(s, sp.Symbol) for s in symbols):
         raise ValueError("symbols must be sympy Symbols")
@@ -256,8 +263,10 @@ def _mpmath_function(expr, symbols):
     called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", body))
     for s in symbols:
         if s.name in called:
-            raise ValueError(f"symbols: {s.name!r} is the name of a function the expression "
-                             f"uses; rename the symbol (e.g. to x_{s.name})")
+            raise ValueError(
+                f"symbols: {s.name!r} is the name of a function the expression "
+                f"uses; rename the symbol (e.g. to x_{s.name})"
+            )
     return f
 
 
@@ -454,8 +463,14 @@ def kl_std_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
         lv, mu = rng.uniform(-30, 30, n), rng.uniform(-1e3, 1e3, n)
     else:  # "extreme"
         lo = -80.0 if dtype == np.float32 else -700.0
-        lv = np.where(rng.random(n) < 0.5, rng.uniform(top - 10, top, n), rng.uniform(lo, lo / 2, n))
-        mu = np.where(rng.random(n) < 0.5, 0.0, _signs(rng, n) * 10 ** rng.uniform(-10, 10 if dtype == np.float32 else 100, n))
+        lv = np.where(
+            rng.random(n) < 0.5, rng.uniform(top - 10, top, n), rng.uniform(lo, lo / 2, n)
+        )
+        mu = np.where(
+            rng.random(n) < 0.5,
+            0.0,
+            _signs(rng, n) * 10 ** rng.uniform(-10, 10 if dtype == np.float32 else 100, n),
+        )
     return np.asarray(mu, dtype=dtype), np.asarray(lv, dtype=dtype)
 
 

@@ -98,7 +98,8 @@ def k2(log_ratio):
        **Sign convention.** ``log_ratio`` is t = log p(x) - log q(x), the reference's
        log-probability minus the sampling policy's, at x ~ q.  OpenRLHF, verl, trlx and
        open-instruct store the opposite sign, log q - log p (``log_probs - ref_log_probs``):
-       pass ``-their_log_ratio``.  k2 is even in t, so the sign does not change k2; it does change k1 and k3, so keep one convention.
+       pass ``-their_log_ratio``.  k2 is even in t, so the sign does not change k2; it does change
+       k1 and k3, so keep one convention.
 
     Parameters
     ----------
@@ -153,7 +154,8 @@ def k3(log_ratio):
        **Sign convention.** ``log_ratio`` is t = log p(x) - log q(x), the reference's
        log-probability minus the sampling policy's, at x ~ q.  OpenRLHF, verl, trlx and
        open-instruct store the opposite sign, log q - log p (``log_probs - ref_log_probs``):
-       pass ``-their_log_ratio``.  Passed unchanged, theirs gives k3(-t) = e^{-t} - 1 + t, whose mean under q is not KL(q || p).
+       pass ``-their_log_ratio``.  Passed unchanged, theirs gives k3(-t) = e^{-t} - 1 + t, whose
+       mean under q is not KL(q || p).
 
     Unbiased (E_q[rho] = 1) and never negative.  Written literally it
     cancels as t -> 0, where k3 ~ t^2/2: ``np.exp(t) - 1 - t`` loses every

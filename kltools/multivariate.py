@@ -74,14 +74,20 @@ def _common_shape(mu1, cov1, mu2, cov2) -> tuple[tuple[int, ...], int]:
     for name, arr in (("cov1", cov1), ("cov2", cov2)):
         if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
             raise ValueError(f"{name} must have shape (..., d, d), got {arr.shape}")
-    ds = {"mu1": mu1.shape[-1], "cov1": cov1.shape[-1],
-          "mu2": mu2.shape[-1], "cov2": cov2.shape[-1]}
+    ds = {
+        "mu1": mu1.shape[-1],
+        "cov1": cov1.shape[-1],
+        "mu2": mu2.shape[-1],
+        "cov2": cov2.shape[-1],
+    }
     if len(set(ds.values())) != 1:
-        raise ValueError("mismatched dimension d: "
-                         + ", ".join(f"{n} has d = {k}" for n, k in ds.items()))
+        raise ValueError(
+            "mismatched dimension d: " + ", ".join(f"{n} has d = {k}" for n, k in ds.items())
+        )
     try:
-        batch = np.broadcast_shapes(mu1.shape[:-1], cov1.shape[:-2],
-                                    mu2.shape[:-1], cov2.shape[:-2])
+        batch = np.broadcast_shapes(
+            mu1.shape[:-1], cov1.shape[:-2], mu2.shape[:-1], cov2.shape[:-2]
+        )
     except ValueError:
         raise ValueError(
             f"batch shapes do not broadcast: mu1 {mu1.shape}, cov1 {cov1.shape}, "
@@ -96,7 +102,7 @@ def _at(index: tuple[int, ...]) -> str:
 
 
 def _check_symmetric(name: str, cov: np.ndarray, u: float) -> None:
-    """Raise a ValueError naming ``cov`` if an entry differs from its mirror by more than rounding."""
+    """Raise a ValueError naming ``cov`` if an entry differs from its mirror beyond rounding."""
     d = cov.shape[-1]
     below, above = np.tril_indices(d, -1)
     root_diag = np.sqrt(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)))
@@ -369,14 +375,16 @@ def kl_mvn(mu1, cov1, mu2, cov2):
         return np.broadcast_to(a, batch + core).reshape((n,) + core)
 
     with np.errstate(over="ignore", invalid="ignore"):
-        cov_diff = c1 - c2  # exact where S1 ~ S2 (Sterbenz); inf where it overflows (then not near)
+        cov_diff = (
+            c1 - c2
+        )  # exact where S1 ~ S2 (Sterbenz); inf where it overflows (then not near)
     m1, m2 = stack(m1, (d,)), stack(m2, (d,))
     cov_diff, l1, l2 = (stack(a, (d, d)) for a in (cov_diff, l1, l2))
     diff, factor = _mean_difference(m1, m2)
     # One solve for the three right-hand sides: z, M = L2^-1 L1 and L2^-1 (S1 - S2)
     solved = _solve_lower(l2, np.concatenate([diff[..., None], l1, cov_diff], axis=-1))
     half_mahalanobis = factor * _half_sum_squares(solved[..., 0])
-    covariance_part = _covariance_part(l1, l2, solved[..., 1:d + 1], solved[..., d + 1:])
+    covariance_part = _covariance_part(l1, l2, solved[..., 1 : d + 1], solved[..., d + 1 :])
     with np.errstate(over="ignore"):
         out = (half_mahalanobis + covariance_part).astype(out_dtype)
     return out.reshape(batch)[()]
@@ -423,7 +431,8 @@ def kl_diag_normal(mu1, sigma1, mu2, sigma2, axis: int = -1):
 
 
 def kl_diag_std_normal(mu, log_var, axis: int = -1):
-    """The VAE KL term against N(0, I) with a diagonal q: per-dimension KLs summed over ``axis``, in nats.
+    """The VAE KL term against N(0, I) with a diagonal q: per-dimension KLs summed over ``axis``,
+    in nats.
 
     Parameters
     ----------

@@ -73,7 +73,9 @@ def glue(name: str, variable, display: bool = True) -> None:
     bundle, metadata = format_display_data(variable)
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
-    ipython_display({prefix + key: value for key, value in bundle.items()}, raw=True, metadata=metadata)
+    ipython_display(
+        {prefix + key: value for key, value in bundle.items()}, raw=True, metadata=metadata
+    )
 
 
 def _show_plainly(name: str, variable) -> None:

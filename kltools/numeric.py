@@ -122,7 +122,9 @@ def _phi(z: float) -> float:
     return math.exp(-0.5 * z * z) / _SQRT_2PI
 
 
-def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL) -> tuple[float, float, int]:
+def _quad_phi(
+    g: Callable[[float], float], floor: float, epsrel: float = _EPSREL
+) -> tuple[float, float, int]:
     """integral of phi(z) g(z) over the real line by ``scipy.integrate.quad``.
 
     ``floor`` bounds the rounding error of the computed integrand's integral;
@@ -140,8 +142,13 @@ def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL
         return w * g(z) if w > 0.0 else 0.0
 
     value, abserr, info = integrate.quad(
-        integrand, -math.inf, math.inf, epsabs=_FLOOR_MULTIPLE * floor, epsrel=epsrel,
-        limit=_LIMIT, full_output=1,
+        integrand,
+        -math.inf,
+        math.inf,
+        epsabs=_FLOOR_MULTIPLE * floor,
+        epsrel=epsrel,
+        limit=_LIMIT,
+        full_output=1,
     )[:3]
     return float(value), float(abserr), int(info["neval"])
 
@@ -158,7 +165,9 @@ def _x_rounding(func, mu: float, sigma: float, z):
     """
     x = mu + sigma * z
     h = np.maximum(_STEP_OF_SIGMA * sigma, _STEP_OF_X * np.abs(x))
-    slope = np.abs(np.asarray(func(x + h), dtype=float) - np.asarray(func(x - h), dtype=float)) / (2 * h)
+    slope = np.abs(np.asarray(func(x + h), dtype=float) - np.asarray(func(x - h), dtype=float)) / (
+        2 * h
+    )
     return _U * (abs(mu) + 2 * sigma * np.abs(z)) * slope
 
 
@@ -234,7 +243,11 @@ class _LogRatio(NamedTuple):
         alpha = abs(self.a1)
         beta = alpha + math.ldexp(2.0, -self.k)
         d = abs(self.d)
-        terms = 11.5 * (abs(self.c) + d * d) + 12 * _SQRT_2_OVER_PI * d * (alpha + beta) + 12.5 * alpha * beta
+        terms = (
+            11.5 * (abs(self.c) + d * d)
+            + 12 * _SQRT_2_OVER_PI * d * (alpha + beta)
+            + 12.5 * alpha * beta
+        )
         return _U * terms * (1 + 1e-6) + _UNDERFLOW  # (1 + 1e-6): the few roundings of this sum
 
 
@@ -249,7 +262,9 @@ def _log_scale_ratio(sigma1: float, sigma2: float, rho: float) -> float:
     r = sigma1 / sigma2
     if 2.0**-1022 <= r < math.inf:
         return math.log(r)  # |log r| >= log 2, so r's rounding (u absolute) is <= 1.5 u relative
-    return math.log(sigma1) - math.log(sigma2)  # |log r| > 708: each log is off by <= u |log sigma|
+    return math.log(sigma1) - math.log(
+        sigma2
+    )  # |log r| > 708: each log is off by <= u |log sigma|
 
 
 def _log_ratio(mu1: float, sigma1: float, mu2: float, sigma2: float) -> _LogRatio:
@@ -281,15 +296,19 @@ def _unscale(x: float, k: int) -> float:
 
 def _kl_args(mu1, sigma1, mu2, sigma2) -> _LogRatio:
     return _log_ratio(
-        _real("mu1", mu1), _real("sigma1", sigma1, positive=True),
-        _real("mu2", mu2), _real("sigma2", sigma2, positive=True),
+        _real("mu1", mu1),
+        _real("sigma1", sigma1, positive=True),
+        _real("mu2", mu2),
+        _real("sigma2", sigma2, positive=True),
     )
 
 
 # --- public functions -----------------------------------------------------------
 
 
-def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callable[[float], float] | None = None) -> Estimate:
+def expect_quad(
+    func: Callable[[float], float], mu, sigma, *, magnitude: Callable[[float], float] | None = None
+) -> Estimate:
     r"""E_q[func(x)] for q = N(mu, sigma^2), by adaptive quadrature.
 
     Computes :math:`\int \varphi(z)\, f(\mu + \sigma z)\, dz` over the whole
@@ -358,9 +377,12 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
         return float(_func_values(func_of_x(t), ()))
 
     size = magnitude if magnitude is not None else (lambda t: abs(func(t)))
+
     # a bound needs only a few digits: 1e-6 relative
     def rounding(z):
-        return _U * (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z) + float(_x_rounding(func, mu, sigma, z))
+        return _U * (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z) + float(
+            _x_rounding(func, mu, sigma, z)
+        )
 
     floor = _quad_phi(rounding, 0.0, 1e-6)[0]
     value, abserr, neval = _quad_phi(lambda z: func(mu + sigma * z), floor)
@@ -369,7 +391,9 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     return Estimate(value, abserr + floor, "quad", neval)
 
 
-def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: int = 100_000, seed: int = 0) -> Estimate:
+def expect_monte_carlo(
+    func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: int = 100_000, seed: int = 0
+) -> Estimate:
     """E_q[func(x)] for q = N(mu, sigma^2), by seeded Monte Carlo.
 
     Draws ``n`` standard normal z from a :func:`numpy.random.default_rng`

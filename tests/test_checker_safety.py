@@ -17,9 +17,17 @@ import kltools
 from kltools import check_formula, equivalent
 from kltools.symbolic import canonical, counterexample, mu, sigma, x
 
-MODULES = ["kltools", "kltools.closed_forms", "kltools.numeric", "kltools.symbolic",
-           "kltools.accuracy", "kltools.multivariate", "kltools.estimators", "kltools.notebook",
-           "kltools.checker.formulas"]
+MODULES = [
+    "kltools",
+    "kltools.closed_forms",
+    "kltools.numeric",
+    "kltools.symbolic",
+    "kltools.accuracy",
+    "kltools.multivariate",
+    "kltools.estimators",
+    "kltools.notebook",
+    "kltools.checker.formulas",
+]
 
 PAYLOADS = [
     "__import__('os').system('touch {p}')",
@@ -56,7 +64,9 @@ def positional_slots(func):
     return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-@pytest.mark.parametrize("qualname, func", public_functions(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "qualname, func", public_functions(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_no_string_argument_runs_code(qualname, func, tmp_path):
     sentinel = tmp_path / "sentinel"
     slots = positional_slots(func)
@@ -109,6 +119,7 @@ def test_the_string_readers_never_call_eval_or_sympy_parser(monkeypatch):
         def wrapper(source, *args, **kwargs):
             seen.append((name, str(source)))
             return real[name](source, *args, **kwargs)
+
         return wrapper
 
     def refuse(*args, **kwargs):
@@ -120,7 +131,9 @@ def test_the_string_readers_never_call_eval_or_sympy_parser(monkeypatch):
     monkeypatch.setattr(sympy_parser, "eval_expr", refuse)
     line = "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) * 0.918273645"
     assert check_formula(line).verdict == "no_match"
-    assert check_formula("0.5*(sigma**2 - 1 - log10(sigma**2)) + 0.918273645").verdict == "no_match"
+    assert (
+        check_formula("0.5*(sigma**2 - 1 - log10(sigma**2)) + 0.918273645").verdict == "no_match"
+    )
     assert equivalent("log(sigma**2) + 0.918273645", "2*log(sigma) + 0.918273645")
     assert canonical("log(sigma_2) - log(sigma_1) + 0.918273645") is not None
     assert counterexample("log(sigma) + 0.918273645", "log10(sigma)") is not None
@@ -130,7 +143,9 @@ def test_the_string_readers_never_call_eval_or_sympy_parser(monkeypatch):
 def test_strings_in_the_symbolic_helpers_use_the_book_symbols():
     assert equivalent("sqrt(var)", "sigma**1") is False  # var is its own symbol
     assert equivalent("(mu_1 - mu_2)^2", "mu_1**2 - 2*mu_1*mu_2 + mu_2**2")
-    assert kltools.symbolic.normal_pdf("x", "mu", "sigma") == kltools.symbolic.normal_pdf(x, mu, sigma)
+    assert kltools.symbolic.normal_pdf("x", "mu", "sigma") == kltools.symbolic.normal_pdf(
+        x, mu, sigma
+    )
     with pytest.raises(ValueError, match="unknown name 'y'"):
         equivalent("y", "mu")
     with pytest.raises(ValueError, match="expected a sympy expression"):
@@ -217,8 +232,9 @@ def entry_points():
     return sorted(found.items())
 
 
-@pytest.mark.parametrize("qualname, func", entry_points(),
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "qualname, func", entry_points(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_no_container_payload_runs_code(qualname, func, tmp_path):
     sentinel = tmp_path / "sentinel"
     payload = CONTAINER_PAYLOAD.format(p=sentinel)
@@ -234,10 +250,14 @@ def test_no_container_payload_runs_code(qualname, func, tmp_path):
                     errors.append(str(exc))
                 except Exception as exc:  # noqa: BLE001 - reported below
                     errors.append(f"{type(exc).__name__}: {exc}")
-                assert not sentinel.exists(), f"{qualname} ran the payload in a {kind} {param.name}"
+                assert not sentinel.exists(), (
+                    f"{qualname} ran the payload in a {kind} {param.name}"
+                )
             if (func.__name__, param.name) in ANY_OBJECT:
                 continue
-            named = [e for e in errors if param.name in e and not e.startswith(("no error", "Type"))]
+            named = [
+                e for e in errors if param.name in e and not e.startswith(("no error", "Type"))
+            ]
             assert named, f"{qualname}({param.name}=<{kind}>): no ValueError naming it: {errors}"
 
 
@@ -247,12 +267,17 @@ def test_containers_given_to_the_string_readers(make, tmp_path):
     sentinel = tmp_path / "sentinel"
     payload = make(CONTAINER_PAYLOAD.format(p=sentinel))
     sym = kltools.symbolic
-    calls = [("a", lambda: kltools.equivalent(payload, (0,))),
-             ("a", lambda: sym.equivalent(payload, 0)), ("b", lambda: sym.equivalent(0, payload)),
-             ("expr", lambda: sym.canonical(payload)), ("a", lambda: sym.counterexample(payload, 0)),
-             ("m1", lambda: sym.kl_normal_textbook(payload)),
-             ("terms[1]", lambda: sym.add(mu, payload)), ("factors[0]", lambda: sym.mul(payload)),
-             ("numerator", lambda: sym.frac(payload, 2))]
+    calls = [
+        ("a", lambda: kltools.equivalent(payload, (0,))),
+        ("a", lambda: sym.equivalent(payload, 0)),
+        ("b", lambda: sym.equivalent(0, payload)),
+        ("expr", lambda: sym.canonical(payload)),
+        ("a", lambda: sym.counterexample(payload, 0)),
+        ("m1", lambda: sym.kl_normal_textbook(payload)),
+        ("terms[1]", lambda: sym.add(mu, payload)),
+        ("factors[0]", lambda: sym.mul(payload)),
+        ("numerator", lambda: sym.frac(payload, 2)),
+    ]
     for name, call in calls:
         with pytest.raises(ValueError, match=rf"^{name.replace('[', '.').replace(']', '.')}: "):
             call()
@@ -276,14 +301,18 @@ BOUNDED = [
     ("counterexample", (f"{SIX}**16", "0"), "point"),
     ("canonical", ("exp(exp(1e40*mu))",), "an exp\\(\\) whose coefficients exceed 50"),
     ("canonical", ("(mu + sigma)**16 * (mu_p + sigma_p)**16",), "at most 200"),
-    ("equivalent", ("(sqrt(mu**2+1) + sqrt(sigma) + sqrt(var) + sqrt(log_var**2+1))**8", "0"),
-     False),
+    (
+        "equivalent",
+        ("(sqrt(mu**2+1) + sqrt(sigma) + sqrt(var) + sqrt(log_var**2+1))**8", "0"),
+        False,
+    ),
     ("equivalent", (mu ** (10**10), 0), "a power an exponent above 1000"),
 ]
 
 
-@pytest.mark.parametrize("name, args, outcome", BOUNDED,
-                         ids=[f"{n}-{str(a[0])[:24]}" for n, a, _ in BOUNDED])
+@pytest.mark.parametrize(
+    "name, args, outcome", BOUNDED, ids=[f"{n}-{str(a[0])[:24]}" for n, a, _ in BOUNDED]
+)
 def test_symbolic_helpers_end_within_2_s(name, args, outcome):
     func = getattr(kltools.symbolic, name)
     start = time.perf_counter()

@@ -12,9 +12,7 @@ import kltools
 # Every module of the package, found rather than listed, so a new module's
 # doctests cannot be forgotten.  Modules with a public API (``__all__``) must
 # have examples; private helpers run theirs if they have any.
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(kltools.__path__, prefix="kltools.")
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(kltools.__path__, prefix="kltools."))
 PUBLIC = [m for m in MODULES if hasattr(importlib.import_module(m), "__all__")]
 SECTIONS = ["Parameters", "Returns", "Examples"]
 
@@ -45,5 +43,13 @@ def test_examples_run(modname):
 
 
 def test_public_api():
-    for name in ["kl_normal", "kl_std_normal", "entropy_normal", "cross_entropy_normal", "kl_quad", "kl_monte_carlo", "equivalent"]:
+    for name in [
+        "kl_normal",
+        "kl_std_normal",
+        "entropy_normal",
+        "cross_entropy_normal",
+        "kl_quad",
+        "kl_monte_carlo",
+        "equivalent",
+    ]:
         assert callable(getattr(kltools, name))

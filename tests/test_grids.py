@@ -54,7 +54,9 @@ def test_grid(family, kind, dtype):
     assert not np.any(np.isnan(out)) and not np.any(out < 0)
     refs = [ref(*(a[i] for a in args)) for i in range(N)]
     errors = ulp_errors(out, refs, dtype)
-    assert errors.max() <= BOUND[dtype]  # an inf where the KL is finite counts as an infinite error
+    assert (
+        errors.max() <= BOUND[dtype]
+    )  # an inf where the KL is finite counts as an infinite error
     worst = int(np.argmax(errors))  # the vectorised count agrees with the scalar one
     assert ulp_error(out[worst], refs[worst], dtype) == pytest.approx(errors[worst], rel=1e-12)
 
@@ -82,7 +84,12 @@ def _cross_entropy_terms(mu1, sigma1, mu2, sigma2):
     """delta^2/2 + r^2/2 + |log sigma2| + log(2 pi)/2: the terms of the literal formula."""
     with mp.workdps(50):
         m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (mu1, sigma1, mu2, sigma2))
-        return ((m1 - m2) / s2) ** 2 / 2 + (s1 / s2) ** 2 / 2 + abs(mp.log(s2)) + mp.log(2 * mp.pi) / 2
+        return (
+            ((m1 - m2) / s2) ** 2 / 2
+            + (s1 / s2) ** 2 / 2
+            + abs(mp.log(s2))
+            + mp.log(2 * mp.pi) / 2
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -28,31 +28,110 @@ True
 
 from ._inputs import mu, mu1, mu2, sigma, sigma1, sigma2, x
 from .derivation import Derivation, substitute, substituting, termwise, with_densities
-from .display import (Display, Equations, add, aligned, frac, half, half_of, integral, latex, mul,
-                      prefactor, scaled)
+from .display import (
+    Display,
+    Equations,
+    add,
+    aligned,
+    frac,
+    half,
+    half_of,
+    integral,
+    latex,
+    mul,
+    prefactor,
+    scaled,
+)
 from .equivalence import canonical, counterexample, equivalent, half_log_form, matrices_equivalent
 from .factors import Factor, FactorExpectation, FactorKL, Joint, factor_evaluator
-from .gaussian import (Expectation, _normal_parameters, _weighted_integral, cross_entropy_integral,
-                       entropy_integral, fisher_information, integral_against, integral_under,
-                       kl_integral, kl_normal_textbook, normal_pdf)
-from .matrix import (GaussianDensity, MatrixExpectation, VectorExpectation, cholesky_factor, det,
-                     expect, explicit_evaluator, logdet, mat_add, mat_mul, scalar, transpose)
+from .gaussian import (
+    Expectation,
+    _normal_parameters,  # noqa: F401 - tests use it
+    _weighted_integral,  # noqa: F401 - tests use it
+    cross_entropy_integral,
+    entropy_integral,
+    fisher_information,
+    integral_against,
+    integral_under,
+    kl_integral,
+    kl_normal_textbook,
+    normal_pdf,
+)
+from .matrix import (
+    GaussianDensity,
+    MatrixExpectation,
+    VectorExpectation,
+    cholesky_factor,
+    det,
+    expect,
+    explicit_evaluator,
+    logdet,
+    mat_add,
+    mat_mul,
+    scalar,
+    transpose,
+)
 
 __all__ = [
-    "x", "mu", "sigma", "mu1", "mu2", "sigma1", "sigma2",
+    "x",
+    "mu",
+    "sigma",
+    "mu1",
+    "mu2",
+    "sigma1",
+    "sigma2",
     # display
-    "add", "mul", "frac", "latex", "scaled", "half_of", "half", "prefactor", "integral",
-    "aligned", "Equations", "Display",
+    "add",
+    "mul",
+    "frac",
+    "latex",
+    "scaled",
+    "half_of",
+    "half",
+    "prefactor",
+    "integral",
+    "aligned",
+    "Equations",
+    "Display",
     # derivations
-    "Derivation", "substituting", "substitute", "with_densities", "termwise",
+    "Derivation",
+    "substituting",
+    "substitute",
+    "with_densities",
+    "termwise",
     # equivalence
-    "canonical", "half_log_form", "equivalent", "counterexample", "matrices_equivalent",
+    "canonical",
+    "half_log_form",
+    "equivalent",
+    "counterexample",
+    "matrices_equivalent",
     # Gaussian integrals and moments
-    "kl_normal_textbook", "normal_pdf", "entropy_integral", "cross_entropy_integral",
-    "kl_integral", "integral_under", "integral_against", "Expectation", "fisher_information",
+    "kl_normal_textbook",
+    "normal_pdf",
+    "entropy_integral",
+    "cross_entropy_integral",
+    "kl_integral",
+    "integral_under",
+    "integral_against",
+    "Expectation",
+    "fisher_information",
     # matrix notation
-    "mat_add", "mat_mul", "transpose", "det", "logdet", "scalar", "GaussianDensity",
-    "VectorExpectation", "MatrixExpectation", "expect", "cholesky_factor", "explicit_evaluator",
+    "mat_add",
+    "mat_mul",
+    "transpose",
+    "det",
+    "logdet",
+    "scalar",
+    "GaussianDensity",
+    "VectorExpectation",
+    "MatrixExpectation",
+    "expect",
+    "cholesky_factor",
+    "explicit_evaluator",
     # product densities
-    "Factor", "Joint", "FactorExpectation", "FactorKL", "factor_evaluator",
+    "Factor",
+    "Joint",
+    "FactorExpectation",
+    "FactorKL",
+    "factor_evaluator",
 ]

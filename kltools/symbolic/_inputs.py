@@ -81,8 +81,9 @@ def as_sequence(value, name: str) -> tuple:
     if isinstance(value, sp.MatrixBase):
         value = list(value)
     if not isinstance(value, (list, tuple, sp.Tuple)):
-        raise ValueError(f"{name}: expected a list or tuple of sympy expressions, "
-                         f"got {type(value).__name__}")
+        raise ValueError(
+            f"{name}: expected a list or tuple of sympy expressions, got {type(value).__name__}"
+        )
     return tuple(as_expr(v, f"{name}[{i}]") for i, v in enumerate(value))
 
 
@@ -95,8 +96,10 @@ def as_pairs(value, name: str) -> list:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise ValueError(f"{name}: expected a dict or a sequence of (old, new) pairs, "
-                         f"got {type(value).__name__}")
+        raise ValueError(
+            f"{name}: expected a dict or a sequence of (old, new) pairs, "
+            f"got {type(value).__name__}"
+        )
     pairs = []
     for i, item in enumerate(items):
         if not (isinstance(item, (list, tuple)) and len(item) == 2):
@@ -111,8 +114,10 @@ def check_name(value, name: str) -> str:
     Letters, digits, ``_ \\ { } ^ , . ' + -`` and spaces only, so that no code passes for one.
     """
     if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise ValueError(f"{name}: expected a name (letters, digits and _ \\ {{ }} ^ , . ' + -), "
-                         f"got {value!r:.60}")
+        raise ValueError(
+            f"{name}: expected a name (letters, digits and _ \\ {{ }} ^ , . ' + -), "
+            f"got {value!r:.60}"
+        )
     return value
 
 
@@ -128,4 +133,3 @@ def as_text(value, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name}: expected a string, got {type(value).__name__}")
     return value
-

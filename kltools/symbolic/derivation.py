@@ -76,7 +76,9 @@ class Derivation:
 
     def __init__(self, lhs, first, note: str = "", *, evaluate=None):
         if not isinstance(lhs, (str, sp.Basic)):
-            raise ValueError(f"lhs: expected LaTeX text or a sympy expression, got {type(lhs).__name__}")
+            raise ValueError(
+                f"lhs: expected LaTeX text or a sympy expression, got {type(lhs).__name__}"
+            )
         if evaluate is not None and not callable(evaluate):
             raise ValueError(f"evaluate: expected a callable, got {type(evaluate).__name__}")
         self.lhs = lhs
@@ -97,9 +99,12 @@ class Derivation:
         return self
 
     def check(self, other, what: str = "") -> "Derivation":
-        """Assert that the last step equals ``other`` (an independent evaluation). Returns ``self``."""
+        """Assert that the last step equals ``other`` (an independent evaluation); ``self``."""
         if not equivalent(self._values[-1], self._evaluate(other)):
-            raise AssertionError(f"the derivation's result {latex(self.steps[-1][0])} is not equal to {what or latex(other)}")
+            raise AssertionError(
+                f"the derivation's result {latex(self.steps[-1][0])} is not equal to "
+                f"{what or latex(other)}"
+            )
         self.checked = what or latex(other)
         return self
 
@@ -116,8 +121,9 @@ class Derivation:
     def latex(self) -> str:
         """The derivation as an ``aligned`` block: one line per step, its reason beside it."""
         lhs = self.lhs if isinstance(self.lhs, str) else latex(self.lhs)
-        return aligned((lhs if i == 0 else "", latex(expr), note)
-                       for i, (expr, note) in enumerate(self.steps))
+        return aligned(
+            (lhs if i == 0 else "", latex(expr), note) for i, (expr, note) in enumerate(self.steps)
+        )
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
@@ -199,8 +205,6 @@ def substituting(definitions, then=None):
     return evaluate
 
 
-
-
 def substitute(expr, mapping: dict) -> sp.Expr:
     r"""``expr.subs(mapping)``, also inside :class:`Expectation` nodes.
 
@@ -236,8 +240,6 @@ def substitute(expr, mapping: dict) -> sp.Expr:
 
     replaced = expr.replace(_is_expectation, lambda e: e.transformed(change))
     return replaced.subs(mapping)
-
-
 
 
 def with_densities(densities: dict, var: sp.Symbol = x):
@@ -352,15 +354,15 @@ def termwise(definitions: dict | None = None):
 
     def evaluate(expr) -> sp.Expr:
         expr = as_expr(expr, "expr").subs(definitions)
-        ranges = {tuple(tuple(lim) for lim in node.limits)
-                  for node in expr.atoms(sp.Sum, sp.Integral)}
+        ranges = {
+            tuple(tuple(lim) for lim in node.limits) for node in expr.atoms(sp.Sum, sp.Integral)
+        }
         if len(ranges) > 1:
-            raise ValueError("termwise: the sums or integrals do not share their limits: "
-                             f"{sorted(map(str, ranges))}")
-        expr = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Integral)),
-                            lambda e: e.function)
+            raise ValueError(
+                "termwise: the sums or integrals do not share their limits: "
+                f"{sorted(map(str, ranges))}"
+            )
+        expr = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Integral)), lambda e: e.function)
         return expr.doit()
 
     return evaluate
-
-

@@ -112,7 +112,8 @@ def mul(*factors) -> sp.Expr:
 
 
 def frac(numerator, denominator) -> sp.Expr:
-    r"""A fraction kept as written, for display: ``frac(a + b, 2 * c)`` shows as :math:`\frac{a + b}{2c}`.
+    r"""A fraction kept as written, for display: ``frac(a + b, 2 * c)`` shows as :math:`\frac{a +
+    b}{2c}`.
 
     Parameters
     ----------
@@ -163,7 +164,6 @@ def latex(expr) -> str:
     return sp.latex(expr, order="none")
 
 
-
 class Equations:
     r"""Several equations shown as one numbered ``aligned`` block, generated from sympy.
 
@@ -197,14 +197,17 @@ class Equations:
 
     def latex(self) -> str:
         """The block as LaTeX: one row per equation, its note beside it."""
-        return aligned((lhs if isinstance(lhs, str) else latex(lhs),
-                        " = ".join(latex(r) for r in rhs), note) for lhs, rhs, note in self.rows)
+        return aligned(
+            (lhs if isinstance(lhs, str) else latex(lhs), " = ".join(latex(r) for r in rhs), note)
+            for lhs, rhs, note in self.rows
+        )
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
 
     def __repr__(self) -> str:
-        """The equations as plain text, one per line: deterministic (glue stores it, nbval compares it)."""
+        """The equations as plain text, one per line: deterministic (glue stores it, nbval
+        compares it)."""
         rows = []
         for lhs, rhs, _ in self.rows:
             left = lhs if isinstance(lhs, str) else sp.sstr(lhs)
@@ -213,7 +216,6 @@ class Equations:
 
     def __len__(self) -> int:
         return len(self.rows)
-
 
 
 _BRACKETS = {"()": (r"\left(", r"\right)"), "[]": (r"\left[", r"\right]")}
@@ -288,10 +290,9 @@ def prefactor(c, expr, brackets: str | None = None) -> sp.Expr:
     return _Prefactor(c, expr, brackets)
 
 
-
-
 def scaled(factor, expr) -> sp.Expr:
-    r"""``factor * expr`` displayed as a factor in front of a bracket, e.g. :math:`\tfrac12(e^v - 1)`.
+    r"""``factor * expr`` displayed as a factor in front of a bracket, e.g. :math:`\tfrac12(e^v -
+    1)`.
 
     sympy distributes or folds a rational factor into a fraction when it
     prints a product; the factor is kept apart (``UnevaluatedExpr``) so that
@@ -323,8 +324,6 @@ def scaled(factor, expr) -> sp.Expr:
     return sp.Mul(sp.UnevaluatedExpr(factor), expr, evaluate=False)
 
 
-
-
 def _as_latex(obj) -> str:
     if hasattr(obj, "latex") and callable(obj.latex):  # a Derivation
         return obj.latex()
@@ -332,7 +331,8 @@ def _as_latex(obj) -> str:
 
 
 class Display:
-    r"""Math to glue: LaTeX generated from sympy objects, with a plain-text repr that never changes.
+    r"""Math to glue: LaTeX generated from sympy objects, with a plain-text repr that never
+    changes.
 
     myst-nb's ``glue`` stores an object's ``text/plain`` repr next to its
     LaTeX, and nbval compares it.  A :class:`Derivation` has Python's default
@@ -351,7 +351,8 @@ class Display:
     --------
     >>> import sympy as sp
     >>> from kltools.symbolic import Display, sigma
-    >>> shown = Display.aligned((r"F_{\sigma\sigma}", 2 / sigma**2), ("F_{\\mu\\mu}", 1 / sigma**2, "the mean"))
+    >>> shown = Display.aligned((r"F_{\sigma\sigma}", 2 / sigma**2),
+    ...                         ("F_{\\mu\\mu}", 1 / sigma**2, "the mean"))
     >>> shown
     <Display: 2 equations>
     >>> print(shown.latex())
@@ -363,7 +364,9 @@ class Display:
 
     def __init__(self, body, text: str | None = None):
         self.body = _as_latex(body)
-        self.text = text or ("<Display: derivation>" if hasattr(body, "steps") else "<Display: equation>")
+        self.text = text or (
+            "<Display: derivation>" if hasattr(body, "steps") else "<Display: equation>"
+        )
 
     @classmethod
     def aligned(cls, *rows) -> "Display":
@@ -381,9 +384,6 @@ class Display:
 
     def __repr__(self) -> str:
         return self.text
-
-
-
 
 
 def half_of(expr) -> sp.Expr:
@@ -445,7 +445,3 @@ def integral(f, var: sp.Symbol = x) -> sp.Expr:
     \int\limits_{-\infty}^{\infty} q{\left(x \right)} \log{\left(q{\left(x \right)} \right)}\, dx
     """
     return sp.Integral(as_expr(f, "f"), (as_expr(var, "var"), -sp.oo, sp.oo))
-
-
-
-

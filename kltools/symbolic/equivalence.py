@@ -54,8 +54,10 @@ class _Budget:
             self.fail()
 
     def fail(self):
-        raise ValueError(f"{self.what}: could not decide within its time limit of "
-                         f"{TIME_LIMIT:g} s; simplify the expressions and try again") from None
+        raise ValueError(
+            f"{self.what}: could not decide within its time limit of "
+            f"{TIME_LIMIT:g} s; simplify the expressions and try again"
+        ) from None
 
 
 def _expandable(expr) -> bool:
@@ -98,21 +100,27 @@ def canonical(expr: sp.Expr) -> sp.Expr:
     --------
     >>> import sympy as sp
     >>> from kltools.symbolic import canonical, mu1, mu2, sigma1, sigma2
-    >>> canonical(sp.log(sigma2) - sp.log(sigma1) + (mu1**2 - 2*mu1*mu2 + mu2**2) / (2 * sigma2**2))
+    >>> square = mu1**2 - 2*mu1*mu2 + mu2**2
+    >>> canonical(sp.log(sigma2) - sp.log(sigma1) + square / (2 * sigma2**2))
     log(sigma_2/sigma_1) + (mu_1 - mu_2)**2/(2*sigma_2**2)
     """
     budget = _Budget("canonical")
     expr = as_expr(expr, "expr")
     if bounds.expansion_work(expr) > bounds.MAX_EXPANSION:
-        raise ValueError(f"canonical: expanding expr would create more than "
-                         f"{bounds.MAX_EXPANSION} terms")
+        raise ValueError(
+            f"canonical: expanding expr would create more than {bounds.MAX_EXPANSION} terms"
+        )
     if not bounds.polynomial_sized(expr):
-        raise ValueError("canonical: expr has a power above 16, or an exp() whose coefficients "
-                         "exceed 50, which sympy cannot simplify in bounded time")
+        raise ValueError(
+            "canonical: expr has a power above 16, or an exp() whose coefficients "
+            "exceed 50, which sympy cannot simplify in bounded time"
+        )
     form = _within(budget.remaining(), lambda: _canonical_form(expr, budget))
     if form is None:
-        raise ValueError(f"canonical: could not put expr in canonical form within its time limit "
-                         f"of {TIME_LIMIT:g} s")
+        raise ValueError(
+            f"canonical: could not put expr in canonical form within its time limit "
+            f"of {TIME_LIMIT:g} s"
+        )
     return form
 
 
@@ -120,8 +128,10 @@ def _canonical_form(expr, budget: _Budget) -> sp.Expr:
     expanded = sp.expand(sp.expand_log(expr))
     budget.check()
     if len(sp.Add.make_args(expanded)) > MAX_CANONICAL_TERMS:
-        raise ValueError(f"canonical: expr has {len(sp.Add.make_args(expanded))} terms once "
-                         f"expanded; at most {MAX_CANONICAL_TERMS} are put in canonical form")
+        raise ValueError(
+            f"canonical: expr has {len(sp.Add.make_args(expanded))} terms once "
+            f"expanded; at most {MAX_CANONICAL_TERMS} are put in canonical form"
+        )
     logs, rest, consts = [], [], []
     for term in sp.Add.make_args(expanded):
         if term.has(sp.log):
@@ -139,11 +149,14 @@ def _combine_logs(logs: sp.Expr) -> sp.Expr:
     if logs == 0:
         return sp.Integer(0)
     plain = sp.logcombine(logs)
-    if not any(isinstance(a, sp.Pow) and a.exp == sp.Rational(1, 2)
-               for a in sp.preorder_traversal(plain)):
+    if not any(
+        isinstance(a, sp.Pow) and a.exp == sp.Rational(1, 2) for a in sp.preorder_traversal(plain)
+    ):
         return plain
     halved = sp.logcombine(sp.expand(2 * logs))
-    return sp.Mul(sp.Rational(1, 2), halved, evaluate=False) if isinstance(halved, sp.log) else plain
+    return (
+        sp.Mul(sp.Rational(1, 2), halved, evaluate=False) if isinstance(halved, sp.log) else plain
+    )
 
 
 def _readable_rational(rest: sp.Expr) -> sp.Expr:
@@ -151,8 +164,9 @@ def _readable_rational(rest: sp.Expr) -> sp.Expr:
         return sp.Integer(0)
     num, den = sp.fraction(sp.together(rest))
     terms = sp.Add.make_args(sp.expand(num))
-    in_means = [t for t in terms
-                if t.free_symbols and not any(s.is_positive for s in t.free_symbols)]
+    in_means = [
+        t for t in terms if t.free_symbols and not any(s.is_positive for s in t.free_symbols)
+    ]
     others = [t for t in terms if t not in in_means]
     return (sp.factor(sp.Add(*in_means)) + sp.Add(*others)) / den
 
@@ -253,9 +267,11 @@ def _sample(a, b, seed: int, budget: _Budget) -> dict | None:
         if abs(va - vb) > _REL_TOL * scale:
             return {"point": point, "a": va, "b": vb}
     if out_of_range:
-        raise ValueError(f"{budget.what}: at {out_of_range} of {_N_POINTS} points an exp() has "
-                         f"an argument above {MAX_EXP_ARGUMENT} or a power an exponent above "
-                         f"{MAX_POWER}; such values cannot be compared")
+        raise ValueError(
+            f"{budget.what}: at {out_of_range} of {_N_POINTS} points an exp() has "
+            f"an argument above {MAX_EXP_ARGUMENT} or a power an exponent above "
+            f"{MAX_POWER}; such values cannot be compared"
+        )
     return None
 
 
@@ -372,8 +388,10 @@ def _proved_equal(a, b, budget: _Budget) -> bool:
         expanded = sp.expand(difference)
         if expanded == 0:
             return True
-        small = (len(sp.Add.make_args(expanded)) <= MAX_SIMPLIFY_TERMS
-                 and bounds.expansion_work(difference) <= MAX_SIMPLIFY_WORK)
+        small = (
+            len(sp.Add.make_args(expanded)) <= MAX_SIMPLIFY_TERMS
+            and bounds.expansion_work(difference) <= MAX_SIMPLIFY_WORK
+        )
         return small and sp.simplify(difference) == 0
 
     proved = _within(PROOF_SECONDS, attempt) is True
@@ -396,8 +414,11 @@ def _within(seconds: float, call, default=None):
     are stopped by one; elsewhere the static bounds above are the only guard.  CPU time, not
     wall time, so that the outcome does not depend on the machine's load.
     """
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_VIRTUAL)[0] == 0)
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_VIRTUAL)[0] == 0
+    )
     if not usable:
         return call()
 

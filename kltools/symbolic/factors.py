@@ -51,12 +51,17 @@ class Factor(sp.Expr):
     is_positive = True
 
     def __new__(cls, name, index, var):
-        return sp.Expr.__new__(cls, as_name(name, "name"), as_expr(index, "index"),
-                               as_expr(var, "var"))
+        return sp.Expr.__new__(
+            cls, as_name(name, "name"), as_expr(index, "index"), as_expr(var, "var")
+        )
 
     def _latex(self, printer):
         name, index, var = self.args
-        return r"%s_{%s}\left(%s\right)" % (printer._print(name), printer._print(index), printer._print(var))
+        return r"%s_{%s}\left(%s\right)" % (
+            printer._print(name),
+            printer._print(index),
+            printer._print(var),
+        )
 
     def label(self, printer) -> str:
         return r"%s_{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
@@ -99,7 +104,8 @@ def _density(value, name: str):
 
 
 class FactorExpectation(sp.Expr):
-    r"""An expectation under a product density or one of its factors: :math:`\mathbb E_q[f]`, :math:`\mathbb E_{q_j}[f]`.
+    r"""An expectation under a product density or one of its factors: :math:`\mathbb E_q[f]`,
+    :math:`\mathbb E_{q_j}[f]`.
 
     Evaluated by :func:`factor_evaluator` (over every variable for a
     :class:`Joint`, over :math:`x_j` alone for a :class:`Factor`).
@@ -212,10 +218,20 @@ def factor_evaluator(variables, params: dict, scalars: dict | None = None, base:
 
     def plain(e):
         """Variables and densities explicit (the expectations inside still unevaluated)."""
-        e = e.replace(lambda t: isinstance(t, sp.Indexed) and str(t.base) == base and t.indices[0].is_Integer,
-                      lambda t: variables[int(t.indices[0]) - 1])
-        e = e.replace(lambda t: isinstance(t, Joint), lambda t: sp.Mul(*(density(t.args[0], i + 1, v) for i, v in enumerate(variables))))
-        return e.replace(lambda t: isinstance(t, Factor), lambda t: density(t.args[0], int(t.args[1]), t.args[2]))
+        e = e.replace(
+            lambda t: (
+                isinstance(t, sp.Indexed) and str(t.base) == base and t.indices[0].is_Integer
+            ),
+            lambda t: variables[int(t.indices[0]) - 1],
+        )
+        e = e.replace(
+            lambda t: isinstance(t, Joint),
+            lambda t: sp.Mul(*(density(t.args[0], i + 1, v) for i, v in enumerate(variables))),
+        )
+        return e.replace(
+            lambda t: isinstance(t, Factor),
+            lambda t: density(t.args[0], int(t.args[1]), t.args[2]),
+        )
 
     def expectation(f, under):
         f = plain(f)
@@ -233,14 +249,13 @@ def factor_evaluator(variables, params: dict, scalars: dict | None = None, base:
         if scalars:
             expr = expr.subs(scalars)
         expr = expr.doit()
-        expr = expr.replace(lambda t: isinstance(t, FactorKL), lambda t: FactorExpectation(sp.log(t.args[0] / t.args[1]), t.args[0]))
-        expr = expr.replace(lambda t: isinstance(t, FactorExpectation), lambda t: expectation(*t.args))
+        expr = expr.replace(
+            lambda t: isinstance(t, FactorKL),
+            lambda t: FactorExpectation(sp.log(t.args[0] / t.args[1]), t.args[0]),
+        )
+        expr = expr.replace(
+            lambda t: isinstance(t, FactorExpectation), lambda t: expectation(*t.args)
+        )
         return sp.expand(plain(expr))
 
     return evaluate
-
-
-
-
-
-

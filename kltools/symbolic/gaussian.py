@@ -68,7 +68,6 @@ def kl_normal_textbook(m1=mu1, s1=sigma1, m2=mu2, s2=sigma2) -> sp.Expr:
     return sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
 
 
-
 def normal_pdf(var: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
     r"""The density of N(mean, std^2) at ``var``, as a sympy expression.
 
@@ -245,7 +244,6 @@ def kl_integral(q: sp.Expr, p: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
     return canonical(_weighted_integral(q, log_ratio, var))
 
 
-
 class Expectation(sp.Expr):
     r"""The expectation :math:`\mathbb E_q[f(x)]` under q = N(mean, std^2), left unevaluated.
 
@@ -315,9 +313,9 @@ class Expectation(sp.Expr):
         return f"E_{self.args[4]}[{printer._print(self.function)}]"
 
 
-
 def integral_under(f, var: sp.Symbol, mean, std) -> sp.Expr:
-    r"""The integral :math:`\int \mathcal N(x; \mu, \sigma^2)\, f(x)\, dx`, by sympy's ``integrate``.
+    r"""The integral :math:`\int \mathcal N(x; \mu, \sigma^2)\, f(x)\, dx`, by sympy's
+    ``integrate``.
 
     The direct integral, an independent check of :class:`Expectation` (which
     uses the normal moments).  The change of variable x = mean + std z is made
@@ -344,8 +342,9 @@ def integral_under(f, var: sp.Symbol, mean, std) -> sp.Expr:
     >>> integral_under((x - mu) ** 2, x, mu, sigma)
     sigma**2
     """
-    f, var, mean, std = (as_expr(a, n) for a, n in ((f, "f"), (var, "var"), (mean, "mean"),
-                                                    (std, "std")))
+    f, var, mean, std = (
+        as_expr(a, n) for a, n in ((f, "f"), (var, "var"), (mean, "mean"), (std, "std"))
+    )
     z = sp.Dummy("z", real=True)
     integrand = sp.expand(sp.expand_log(f.subs(var, mean + std * z)))
     if not integrand.is_polynomial(z):
@@ -353,7 +352,6 @@ def integral_under(f, var: sp.Symbol, mean, std) -> sp.Expr:
         return canonical(sp.integrate(sp.expand(density * integrand), (z, -sp.oo, sp.oo)))
     terms = sp.Poly(integrand, z).terms()
     return canonical(sp.Add(*(c * standard_normal_integral(k) for (k,), c in terms)))
-
 
 
 def normal_moments(expr: sp.Expr, zs) -> sp.Expr:
@@ -365,15 +363,14 @@ def normal_moments(expr: sp.Expr, zs) -> sp.Expr:
     try:
         poly = sp.Poly(expr, *zs)
     except sp.PolynomialError:
-        raise ValueError("expectation: not a polynomial in the standardised variables: "
-                         f"{expr}") from None
+        raise ValueError(
+            f"expectation: not a polynomial in the standardised variables: {expr}"
+        ) from None
     terms = []
     for powers, coeff in poly.terms():
         if all(k % 2 == 0 for k in powers):
             terms.append(coeff * sp.Mul(*(sp.factorial2(k - 1) for k in powers)))
     return sp.Add(*terms)
-
-
 
 
 @functools.lru_cache(maxsize=None)
@@ -429,18 +426,23 @@ def integral_against(density, g, var, mean, factor) -> sp.Expr:
     s**2
     """
     density, g = as_expr(density, "density"), as_expr(g, "g")
-    var, mean, factor = (sp.Matrix(as_matrix(a, n, explicit=True))
-                         for a, n in ((var, "var"), (mean, "mean"), (factor, "factor")))
+    var, mean, factor = (
+        sp.Matrix(as_matrix(a, n, explicit=True))
+        for a, n in ((var, "var"), (mean, "mean"), (factor, "factor"))
+    )
     n = var.shape[0]
     zs = sp.symbols(f"zeta_1:{n + 1}", real=True)
     rule = dict(zip(list(var), list(mean + factor * sp.Matrix(zs))))
     standard = sp.exp(-sum(z**2 for z in zs) / 2) / (2 * sp.pi) ** sp.Rational(n, 2)
     # logs first (the exponents are then polynomials), the change of variables second
-    log_weight = sp.expand_log(sp.log(density)).subs(rule, simultaneous=True) + sp.log(factor.det())
+    log_weight = sp.expand_log(sp.log(density)).subs(rule, simultaneous=True) + sp.log(
+        factor.det()
+    )
     gap = sp.expand(sp.expand_log(log_weight) - sp.expand_log(sp.log(standard)))
     if gap != 0 and sp.cancel(gap) != 0 and sp.simplify(gap) != 0:
-        raise ValueError("integral_against: the density is not that of mean + factor z, "
-                         "z ~ N(0, I)")
+        raise ValueError(
+            "integral_against: the density is not that of mean + factor z, z ~ N(0, I)"
+        )
     poly = sp.expand(sp.expand_log(sp.expand_log(g).subs(rule, simultaneous=True)))
     if not poly.is_polynomial(*zs):
         raise ValueError("integral_against: g is not a polynomial in the standardised variables")
@@ -448,7 +450,6 @@ def integral_against(density, g, var, mean, factor) -> sp.Expr:
     for powers, coeff in sp.Poly(poly, *zs).terms():
         total += coeff * sp.Mul(*(standard_normal_integral(k) for k in powers))
     return total
-
 
 
 def fisher_information(log_density, params, var, mean, std):
@@ -508,6 +509,3 @@ def fisher_information(log_density, params, var, mean, std):
     if not matrices_equivalent(by_score, by_hessian):
         raise AssertionError(f"E[s s^T] = {by_score} differs from -E[Hessian] = {by_hessian}")
     return by_score
-
-
-

@@ -81,8 +81,6 @@ def mat_mul(*factors) -> sp.MatrixExpr:
     return sp.MatMul(*(as_expr(f, f"factors[{i}]") for i, f in enumerate(factors)), evaluate=False)
 
 
-
-
 class _Transposed(sp.Transpose):
     """A transpose that stays as written and prints as ^T (``\\top``)."""
 
@@ -300,8 +298,6 @@ class GaussianDensity(sp.Expr):
         return r"%s\left(%s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
 
-
-
 def _vector_parameters(var, mean, factor) -> tuple:
     return tuple(as_matrix(a, n) for a, n in ((var, "var"), (mean, "mean"), (factor, "factor")))
 
@@ -356,8 +352,9 @@ class VectorExpectation(sp.Expr):
     is_commutative = True
 
     def __new__(cls, f, var, mean, factor, name="q"):
-        return sp.Expr.__new__(cls, as_expr(f, "f"), *_vector_parameters(var, mean, factor),
-                               as_name(name, "name"))
+        return sp.Expr.__new__(
+            cls, as_expr(f, "f"), *_vector_parameters(var, mean, factor), as_name(name, "name")
+        )
 
     def doit(self, **hints):
         f, var, mean, factor, _ = self.args
@@ -370,7 +367,8 @@ class VectorExpectation(sp.Expr):
 
 
 class MatrixExpectation(sp.MatrixExpr):
-    r"""The expectation of a matrix-valued function of x ~ N(mean, L L^T), e.g. :math:`\mathbb E_q[(x-\mu)(x-\mu)^\top]`.
+    r"""The expectation of a matrix-valued function of x ~ N(mean, L L^T), e.g. :math:`\mathbb
+    E_q[(x-\mu)(x-\mu)^\top]`.
 
     As :class:`VectorExpectation`, elementwise; create it with :func:`expect`.
 
@@ -393,8 +391,9 @@ class MatrixExpectation(sp.MatrixExpr):
     """
 
     def __new__(cls, f, var, mean, factor, name="q"):
-        return sp.MatrixExpr.__new__(cls, as_matrix(f, "f"), *_vector_parameters(var, mean, factor),
-                                     as_name(name, "name"))
+        return sp.MatrixExpr.__new__(
+            cls, as_matrix(f, "f"), *_vector_parameters(var, mean, factor), as_name(name, "name")
+        )
 
     @property
     def shape(self):
@@ -538,8 +537,9 @@ def explicit_evaluator(matrices: dict, scalars: dict | None = None):
         expr = as_expr(expr, "expr")
         if scalars:
             expr = expr.subs(scalars)
-        expr = expr.replace(lambda e: isinstance(e, sp.MatrixSymbol) and e.name in table,
-                            lambda e: table[e.name])
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.MatrixSymbol) and e.name in table, lambda e: table[e.name]
+        )
         value = expr.doit()
         if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
             value = value[0, 0]
