@@ -18,6 +18,7 @@ from kltools import (
 )
 from kltools.accuracy import kl_normal_grid, ulp_error, ulp_errors
 
+from ._ids import case_id
 from .reference import (
     cross_entropy_normal_ref,
     entropy_normal_ref,
@@ -48,7 +49,7 @@ KL_POINTS = [
 ]
 
 
-@pytest.mark.parametrize("point", KL_POINTS)
+@pytest.mark.parametrize("point", KL_POINTS, ids=case_id)
 def test_kl_normal_matches_mpmath(point):
     assert ulp_error(kl_normal(*point), kl_normal_ref(*point)) <= MAX_ULP
 
@@ -72,6 +73,7 @@ def test_kl_normal_overflows_only_with_the_kl():
         (0.0, 710.3),
         (0.0, -700.0),
     ],
+    ids=case_id,
 )
 def test_kl_std_normal_matches_mpmath(point):
     assert ulp_error(kl_std_normal(*point), kl_std_normal_ref(*point)) <= MAX_ULP
@@ -83,7 +85,7 @@ def test_kl_std_normal_beyond_exp_overflow():
     assert kl_std_normal(0.0, 711.0) == np.inf
 
 
-@pytest.mark.parametrize("sigma", [1.0, 0.2419707245, 1e-300, 1e300, 3.7])
+@pytest.mark.parametrize("sigma", [1.0, 0.2419707245, 1e-300, 1e300, 3.7], ids=case_id)
 def test_entropy_normal_matches_mpmath(sigma):
     ref = entropy_normal_ref(sigma)
     # Near H = 0 (sigma ~ 0.242) the entropy is ill-conditioned: its relative
@@ -94,7 +96,7 @@ def test_entropy_normal_matches_mpmath(sigma):
 
 
 @pytest.mark.parametrize(
-    "point", [(0.0, 1.0, 0.0, 1.0), (1.0, 2.0, -1.0, 0.5), (0.0, 1e-3, 10.0, 1e3)]
+    "point", [(0.0, 1.0, 0.0, 1.0), (1.0, 2.0, -1.0, 0.5), (0.0, 1e-3, 10.0, 1e3)], ids=case_id
 )
 def test_cross_entropy_normal_matches_mpmath(point):
     ref = cross_entropy_normal_ref(*point)
@@ -209,6 +211,7 @@ def test_large_arrays_span_several_blocks():
         (entropy_normal, (0.7,)),
         (cross_entropy_normal, (0.5, 0.7, -0.1, 1.3)),
     ],
+    ids=case_id,
 )
 def test_float32_stays_float32(func, args):
     out32 = func(*(np.float32(a) for a in args))
@@ -233,8 +236,10 @@ def test_float32_accuracy():
 # --- bad input ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("position, name", [(0, "mu1"), (1, "sigma1"), (2, "mu2"), (3, "sigma2")])
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(
+    "position, name", [(0, "mu1"), (1, "sigma1"), (2, "mu2"), (3, "sigma2")], ids=case_id
+)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=case_id)
 def test_non_finite_input_names_the_argument(position, name, bad):
     args = [0.0, 1.0, 0.0, 1.0]
     args[position] = np.array([1.0, bad])
@@ -243,8 +248,8 @@ def test_non_finite_input_names_the_argument(position, name, bad):
             func(*args)
 
 
-@pytest.mark.parametrize("position, name", [(1, "sigma1"), (3, "sigma2")])
-@pytest.mark.parametrize("bad", [0.0, -1.0])
+@pytest.mark.parametrize("position, name", [(1, "sigma1"), (3, "sigma2")], ids=case_id)
+@pytest.mark.parametrize("bad", [0.0, -1.0], ids=case_id)
 def test_non_positive_sigma_names_the_argument(position, name, bad):
     args = [0.0, 1.0, 0.0, 1.0]
     args[position] = bad
@@ -312,7 +317,7 @@ def test_expm1_minus_x_on_a_grid_and_at_its_edges():
     assert expm1_minus_x(709.8) == np.inf and np.isfinite(expm1_minus_x(709.78))
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=case_id)
 def test_expm1_minus_x_names_v(bad):
     with pytest.raises(ValueError, match="v must be finite"):
         expm1_minus_x(np.array([0.0, bad]))
@@ -347,7 +352,7 @@ def test_entropy_keeps_its_relative_accuracy_at_its_zero():
     assert got[0] > 6e-17
 
 
-@pytest.mark.parametrize("rel", [0.0, 1e-15, -1e-15, 1e-9, -1e-9, 1e-3, -1e-3])
+@pytest.mark.parametrize("rel", [0.0, 1e-15, -1e-15, 1e-9, -1e-9, 1e-3, -1e-3], ids=case_id)
 def test_cross_entropy_keeps_its_relative_accuracy_at_its_zero_q_equal_p(rel):
     """At q = p = N(mu, SIGMA0^2) the cross-entropy is the entropy, about 0.
 
@@ -371,7 +376,7 @@ FUNCTIONS = [
 ]
 
 
-@pytest.mark.parametrize("func, args", FUNCTIONS)
+@pytest.mark.parametrize("func, args", FUNCTIONS, ids=case_id)
 def test_a_numpy_float64_scalar_counts_as_float64(func, args):
     """issue 16: np.float64(x) with float32 arrays gave float32, as if it were a Python float."""
     arrays = [np.full(3, a, dtype=np.float32) for a in args]
@@ -382,7 +387,7 @@ def test_a_numpy_float64_scalar_counts_as_float64(func, args):
     assert func(*arrays[:-1], np.array(args[-1])).dtype == np.float64  # a 0-d float64 array too
 
 
-@pytest.mark.parametrize("func, args", FUNCTIONS)
+@pytest.mark.parametrize("func, args", FUNCTIONS, ids=case_id)
 def test_masked_arrays_are_rejected_naming_the_argument(func, args):
     """A masked array's mask was silently dropped; now it is refused, naming the argument."""
     names = {
@@ -425,8 +430,8 @@ ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize("func, names, args", ARGUMENTS)
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 0.0, -1.0])
+@pytest.mark.parametrize("func, names, args", ARGUMENTS, ids=case_id)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 0.0, -1.0], ids=case_id)
 def test_one_bad_element_in_a_large_array_is_named(func, names, args, bad):
     """Validation is per chunk and partly lazy (a non-finite result triggers the full
     check): one bad element in any chunk of any argument is still found and named."""

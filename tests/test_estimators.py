@@ -12,6 +12,8 @@ import kltools.estimators
 from kltools import k1, k2, k3
 from kltools.accuracy import ulp_error
 
+from ._ids import case_id
+
 MAX_ULP = 4  # the accuracy contract: a few ulp, as for kltools' closed forms
 DPS = 50
 
@@ -55,7 +57,7 @@ POINTS = [
 ]
 
 
-@pytest.mark.parametrize("t", POINTS)
+@pytest.mark.parametrize("t", POINTS, ids=case_id)
 def test_float64_against_mpmath(t):
     assert ulp_error(k3(t), k3_ref(t)) <= MAX_ULP
     assert ulp_error(k2(t), k2_ref(t)) <= MAX_ULP
@@ -81,7 +83,7 @@ POINTS32 = [
 ]
 
 
-@pytest.mark.parametrize("t", POINTS32)
+@pytest.mark.parametrize("t", POINTS32, ids=case_id)
 def test_float32_against_mpmath(t):
     t32 = np.float32(t)
     for f, ref in ((k3, k3_ref), (k2, k2_ref)):
@@ -156,15 +158,17 @@ def test_broadcast_shapes_and_scalars():
 
 
 @pytest.mark.parametrize(
-    "bad", [np.nan, np.inf, -np.inf, [0.0, np.nan], np.array([1.0, np.inf], dtype=np.float32)]
+    "bad",
+    [np.nan, np.inf, -np.inf, [0.0, np.nan], np.array([1.0, np.inf], dtype=np.float32)],
+    ids=case_id,
 )
-@pytest.mark.parametrize("f", [k1, k2, k3])
+@pytest.mark.parametrize("f", [k1, k2, k3], ids=case_id)
 def test_non_finite_input_names_log_ratio(f, bad):
     with pytest.raises(ValueError, match="log_ratio"):
         f(bad)
 
 
-@pytest.mark.parametrize("f", [k1, k2, k3])
+@pytest.mark.parametrize("f", [k1, k2, k3], ids=case_id)
 def test_non_real_input_names_log_ratio(f):
     for bad in (np.array([1 + 1j]), np.array(["a"])):
         with pytest.raises(ValueError, match="log_ratio"):

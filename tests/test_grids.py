@@ -26,6 +26,7 @@ from kltools.accuracy import (
     ulp_errors,
 )
 
+from ._ids import case_id
 from .reference import (
     cross_entropy_normal_ref,
     entropy_normal_ref,
@@ -43,9 +44,9 @@ FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
+@pytest.mark.parametrize("family", FAMILIES, ids=case_id)
 def test_grid(family, kind, dtype):
     func, grid, ref = FAMILIES[family]
     args = grid(kind, N, seed=2026, dtype=dtype)
@@ -61,8 +62,8 @@ def test_grid(family, kind, dtype):
     assert ulp_error(out[worst], refs[worst], dtype) == pytest.approx(errors[worst], rel=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
 def test_entropy_within_a_few_ulps_of_the_result(kind, dtype):
     """Relative accuracy everywhere, also on the near grid, which crosses the zero."""
     sigma = entropy_normal_grid(kind, N, seed=2026, dtype=dtype)
@@ -92,8 +93,8 @@ def _cross_entropy_terms(mu1, sigma1, mu2, sigma2):
         )
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
 def test_cross_entropy_within_a_few_ulps_of_its_parts(kind, dtype):
     """At most 4 ulps of its parts (1 in float32); the accuracy chapter's claim, at most
     8 ulps of the literal formula's terms, follows on these grids and is checked too."""

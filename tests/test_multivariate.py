@@ -8,6 +8,7 @@ from scipy import stats
 
 from kltools import kl_diag_normal, kl_diag_std_normal, kl_mvn, kl_normal, kl_std_normal
 
+from ._ids import case_id
 from .reference import kl_mvn_ref
 
 EPS = float(np.finfo(np.float64).eps)
@@ -18,8 +19,8 @@ def random_spd(rng, k, cond=10.0):
     return (q * np.geomspace(1.0, cond, k)) @ q.T
 
 
-@pytest.mark.parametrize("k", [1, 2, 5, 12])
-@pytest.mark.parametrize("near", [False, True])
+@pytest.mark.parametrize("k", [1, 2, 5, 12], ids=case_id)
+@pytest.mark.parametrize("near", [False, True], ids=case_id)
 def test_matches_mpmath(k, near):
     rng = np.random.default_rng(k + 100 * near)
     s2, m2 = random_spd(rng, k), rng.normal(size=k)
@@ -32,7 +33,7 @@ def test_matches_mpmath(k, near):
     assert abs(float(kl_mvn(m1, s1, m2, s2)) - float(ref)) <= 8 * k * EPS * float(ref)
 
 
-@pytest.mark.parametrize("k", [2, 5, 20])
+@pytest.mark.parametrize("k", [2, 5, 20], ids=case_id)
 def test_agrees_with_monte_carlo(k):
     rng = np.random.default_rng(k)
     m1, m2 = rng.normal(size=k), rng.normal(size=k)
@@ -168,6 +169,7 @@ def test_batches_broadcast():
         ),
         ((np.zeros(1), [[1.0]], np.zeros(1), [[0.0]]), "cov2 is not positive definite"),
     ],
+    ids=case_id,
 )
 def test_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
@@ -297,6 +299,7 @@ def test_near_form_against_mpmath_g():
             np.eye(2),
         ),  # log det large, no overflow
     ],
+    ids=case_id,
 )
 def test_finite_where_the_kl_is(args):
     ref = float(kl_mvn_ref(*args))
@@ -312,6 +315,7 @@ def test_finite_where_the_kl_is(args):
         ([1e308], [[1.0]], [-1e308], [[1.0]]),
         (np.zeros(2), [[1.0, 0.0], [0.0, 1.0]], np.zeros(2), [[1.0, 0.0], [0.0, 1e-320]]),
     ],
+    ids=case_id,
 )
 def test_inf_where_the_kl_overflows(args):
     assert float(kl_mvn_ref(*args)) > np.finfo(np.float64).max

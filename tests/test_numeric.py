@@ -16,6 +16,8 @@ from scipy import stats
 
 from kltools import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
 
+from ._ids import case_id
+
 # Monte Carlo checks fail by chance with probability P(|Z| > K) per check.  The
 # property below runs MC_EXAMPLES fixed examples (derandomised, fixed seeds);
 # K makes the chance that any of them fails MC_FALSE_FAILURE, under the normal
@@ -102,6 +104,7 @@ def test_quad_of_kl_near_q_equals_p_has_an_honest_bound():
         ((np.nan, 1.0, 0.0, 1.0), "mu1"),
         ((0.0, 1.0, np.inf, 1.0), "mu2"),
     ],
+    ids=case_id,
 )
 def test_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
@@ -139,6 +142,7 @@ def test_bad_sample_size():
         (1e12, 1.0, 1e12 + 0.5, 1.0),
         (-3e15, 2.0, -3e15, 1.0),
     ],
+    ids=case_id,
 )
 def test_mean_far_from_zero_keeps_its_precision(args):
     exact = kl_normal_ref(*args)
@@ -213,6 +217,7 @@ def test_a_kl_just_below_overflow_is_finite_and_covered():
         (np.ones((1, 1)), "mu1 must be a scalar"),
         (1 + 0j, "mu1"),
     ],
+    ids=case_id,
 )
 def test_a_non_scalar_argument_is_named(value, match):
     with pytest.raises(ValueError, match=match):

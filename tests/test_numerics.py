@@ -22,6 +22,8 @@ from kltools.symbolic import (
     x,
 )
 
+from ._ids import case_id
+
 v = sp.Symbol("v", real=True)
 
 
@@ -93,7 +95,7 @@ def _fisher_by_quadrature(score, m, s):
     ]
 
 
-@pytest.mark.parametrize("name", ["sigma", "var", "log_var", "log_sigma"])
+@pytest.mark.parametrize("name", ["sigma", "var", "log_var", "log_sigma"], ids=case_id)
 def test_fisher_information_of_the_normal_family(name):
     log_q = sp.expand_log(sp.log(normal_pdf(x, mu, sigma)))
     psi = {"sigma": sigma, "var": sp.Symbol("w", positive=True), "log_var": v, "log_sigma": v}[
