@@ -338,6 +338,15 @@ def kl_mvn(mu1, cov1, mu2, cov2):
     computed from Sigma_1 - Sigma_2 so that it keeps its relative precision
     as q -> p (see the module docstring).
 
+    Accuracy, measured against the 50-digit mpmath reference of the tests
+    (``tests/reference.py``): the relative error grows with the condition number
+    kappa of ``cov2``, as for any method that solves with its Cholesky factor (the
+    problem's own condition, not the formula's).  In float64 (u = 2^-53) it was at
+    most 0.09 kappa u for d = 8 and kappa from 1e2 to 1e12 (about 1e-5 relative at
+    kappa = 1e12), at most 0.004 kappa u for d = 50 at kappa = 1e6 and 1e12, and near
+    q = p with d = 50 at most 9 u for kappa = 10 and 34 u for kappa = 1e3.  Budget
+    about kappa(cov2) u relative, not a few ulp.
+
     Examples
     --------
     >>> import numpy as np
