@@ -9,6 +9,7 @@ payload in each positional slot; the file must never appear.
 import builtins
 import importlib
 import inspect
+import os
 import time
 
 import pytest
@@ -307,6 +308,10 @@ BOUNDED = [
         False,
     ),
     ("equivalent", (mu ** (10**10), 0), "a power an exponent above 1000"),
+    # sympy's expand takes seconds here though the checker's estimate is small: the CPU timer
+    ("equivalent", ("(mu + 1/(sigma + 1) + 1/(var + 2) + 1/(sigma_p + 3))**6", "mu"), False),
+    ("canonical", ("(mu + 1/(sigma + 1) + 1/(var + 2) + 1/(sigma_p + 3))**6",),
+     "could not put expr in canonical form|at most 200"),
 ]
 
 
@@ -315,13 +320,17 @@ BOUNDED = [
 )
 def test_symbolic_helpers_end_within_2_s(name, args, outcome):
     func = getattr(kltools.symbolic, name)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     if isinstance(outcome, str) and outcome != "point":
         with pytest.raises(ValueError, match=outcome):
             func(*args)
     else:
         result = func(*args)
         assert result == outcome if outcome != "point" else result["point"]
-    wall = time.perf_counter() - start
-    print(f"{name}{args!r:.60}: {wall:.3f} s wall")
-    assert wall <= 2.0
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    print(f"{name}{args!r:.60}: {wall:.3f} s wall, {cpu:.3f} s CPU")
+    assert cpu <= 2.0
+    # The wall time is the promise; it measures the code only where the machine is not shared
+    # beyond its cores (elsewhere the CPU time above is the measurement).
+    if os.getloadavg()[0] <= (os.cpu_count() or 1):
+        assert wall <= 2.0

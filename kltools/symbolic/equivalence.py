@@ -23,13 +23,13 @@ from ._inputs import as_expr, as_matrix
 __all__ = ["canonical", "half_log_form", "counterexample", "equivalent", "matrices_equivalent"]
 
 TIME_LIMIT = 2.0  # seconds of wall time promised to the caller
-CPU_LIMIT = 1.6  # seconds of CPU time after which sympy is interrupted (where it can be)
+CPU_LIMIT = 1.4  # seconds of CPU time after which sympy is interrupted (where it can be)
 MAX_EXP_ARGUMENT = 10**4  # |argument| of an exp evaluated at a point: exp(1e4) ~ 1e4343
 MAX_POWER = 1000  # |exponent| of a power evaluated at a point
 MAX_CANONICAL_TERMS = 200  # terms of the expanded expression that canonical() factors
 MAX_SIMPLIFY_TERMS = 100  # simplify() is attempted only on a difference this small once expanded
 MAX_SIMPLIFY_WORK = 2000
-PROOF_SECONDS = 1.0  # CPU time given to sympy's proof; the rest of CPU_LIMIT is the sampling's
+PROOF_SECONDS = 0.9  # CPU time given to sympy's proof; the rest of CPU_LIMIT is the sampling's
 _N_POINTS = 24
 _DIGITS = 50
 _REL_TOL = sp.Float(10) ** (-30)
