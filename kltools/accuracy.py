@@ -14,6 +14,8 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
+from ._validate import MAX_SAMPLES, as_float_array, check_callable, check_seed
+
 __all__ = [
     "ulp_error",
     "ulp_errors",
@@ -29,6 +31,37 @@ __all__ = [
 DIGITS = 50
 
 
+def _scalar(name: str, value) -> float:
+    arr = as_float_array(name, value)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {arr.shape}")
+    return float(arr)
+
+
+def _reference(name: str, value) -> mp.mpf:
+    """A reference value: an mpmath number, or a real number (never a string)."""
+    if isinstance(value, mp.mpf):
+        return value
+    if isinstance(value, (bool, str)) or not isinstance(
+        value, (int, float, np.floating, np.integer, sp.Number)
+    ):
+        raise ValueError(f"{name} must be mpmath or real numbers, got {type(value).__name__}")
+    return mp.mpf(float(value)) if not isinstance(value, int) else mp.mpf(value)
+
+
+def _literal(name: str, value):
+    """``value`` checked to be real numbers, and left as it is (a Python float stays weak in
+    numpy's promotion, so float32 arrays stay float32); other array-likes become arrays."""
+    arr = as_float_array(name, value)
+    return value if isinstance(value, (int, float, np.generic, np.ndarray)) else arr
+
+
+def _listed(name: str, values) -> list:
+    if isinstance(values, (str, dict, set, frozenset)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a list or array of numbers, got {type(values).__name__}")
+    return list(values)
+
+
 def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
     r"""The textbook KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), typed literally in numpy, in nats.
 
@@ -38,7 +71,7 @@ def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
         + \frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac12
 
     This is the *baseline*, not the careful version: it is what most code
-    types, and the book measures it (chapter "Accuracy near q = p") and the
+    types, and the book measures it (chapter "Computing the KL accurately") and the
     benchmark times :func:`kltools.kl_normal` against it.  It loses every digit
     as q -> p (relative error about u / eps^2 for a relative difference eps)
     and can return small negative values.  No validation is done.
@@ -57,7 +90,9 @@ def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
 
     Raises
     ------
-    Nothing of its own; numpy's floating-point warnings are not silenced.
+    ValueError
+        If an argument is not real numbers (the values themselves are not checked: a
+        sigma <= 0 gives numpy's NaN and its warning, as the typed formula does).
 
     Notes
     -----
@@ -71,6 +106,10 @@ def kl_normal_textbook(mu1, sigma1, mu2, sigma2):
     >>> float(kl_normal_textbook(1.0, 1.0, 0.0, 1.0))
     0.5
     """
+    mu1, sigma1, mu2, sigma2 = (
+        _literal(name, value)
+        for name, value in (("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2))
+    )
     return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
 
 
@@ -103,11 +142,11 @@ def ulp_error(got, ref, dtype=np.float64) -> float:
     >>> ulp_error(0.1 + 2**-56, mp.mpf(1) / 10)
     1.0
     """
-    dtype = np.dtype(dtype).type
+    dtype = _float_type(dtype)
     finfo = np.finfo(dtype)
-    got = float(got)
+    got = float(_scalar("got", got))
     with mp.workdps(DIGITS):
-        ref = mp.mpf(ref)
+        ref = _reference("ref", ref)
         if np.isnan(got):
             return float("inf")
         if abs(ref) > mp.mpf(float(finfo.max)):
@@ -163,10 +202,12 @@ def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
     >>> [float(e) for e in ulp_errors([0.25, 0.25 + 2**-54, float("nan")], [mp.mpf(1) / 4] * 3)]
     [0.0, 1.0, inf]
     """
-    dtype = np.dtype(dtype).type
+    dtype = _float_type(dtype)
     finfo = np.finfo(dtype)
-    got = np.asarray(got, dtype=np.float64).ravel()
-    refs = list(refs)
+    got = as_float_array("got", got).astype(np.float64).ravel()
+    refs = [_reference("refs", r) for r in _listed("refs", refs)]
+    if scale is not None:
+        scale = [_reference("scale", t) for t in _listed("scale", scale)]
     with mp.workdps(DIGITS):
         largest = mp.mpf(float(finfo.max))
         hi = np.array([float(r) for r in refs], dtype=np.float64)
@@ -175,7 +216,9 @@ def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
         units = hi if scale is None else np.array([float(abs(t)) for t in scale], dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         rounded = np.abs(units).astype(dtype)
-        spacing = np.where(rounded == 0, finfo.smallest_subnormal, np.spacing(rounded)).astype(np.float64)
+        spacing = np.where(rounded == 0, finfo.smallest_subnormal, np.spacing(rounded)).astype(
+            np.float64
+        )
         err = np.abs((got - hi) - lo) / spacing
     err[np.isnan(got)] = np.inf
     err[np.isinf(got) & ~over] = np.inf
@@ -183,15 +226,48 @@ def ulp_errors(got, refs, dtype=np.float64, scale=None) -> np.ndarray:
     return err
 
 
-def _check_lambdify_safe(expr, symbols) -> None:
-    """lambdify pastes names into generated code and runs it: allow only sympy objects with plain names."""
+def _check_lambdify_safe(expr, symbols) -> list:
+    """lambdify pastes names into generated code and runs it: allow only sympy objects with plain
+    names that no function of that code's namespace (mpmath's, Python's builtins) already has."""
+    import keyword
+
     from sympy.core.function import AppliedUndef
 
-    if not isinstance(expr, sp.Expr) or not all(isinstance(s, sp.Symbol) for s in symbols):
-        raise ValueError("expr must be a sympy expression and symbols sympy Symbols; strings are not evaluated")
-    names = [s.name for s in expr.free_symbols | set(symbols)]
-    if expr.atoms(AppliedUndef) or not all(n.isidentifier() for n in names):
-        raise ValueError("expr may contain only sympy's own functions and symbols with identifier names")
+    if not isinstance(expr, sp.Expr):
+        raise ValueError(
+            f"expr must be a sympy expression (strings are not evaluated), got "
+            f"{type(expr).__name__}"
+        )
+    symbols = _listed("symbols", symbols)
+    if not all(isinstance(s, sp.Symbol) for s in symbols):
+        raise ValueError("symbols must be sympy Symbols")
+    if expr.atoms(AppliedUndef):
+        raise ValueError("expr may contain only sympy's own functions, not undefined ones")
+    missing = expr.free_symbols - set(symbols)
+    if missing:
+        raise ValueError(f"expr has symbols not listed in symbols: {sorted(map(str, missing))}")
+    for s in symbols:
+        name = s.name
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"symbols: {name!r} is not an identifier; rename the symbol")
+    return symbols
+
+
+def _mpmath_function(expr, symbols):
+    """``lambdify(symbols, expr, "mpmath")``, refusing a symbol that its code would call."""
+    import inspect
+    import re
+
+    f = sp.lambdify(symbols, expr, modules="mpmath")
+    body = inspect.getsource(f).split("\n", 1)[1]
+    called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", body))
+    for s in symbols:
+        if s.name in called:
+            raise ValueError(
+                f"symbols: {s.name!r} is the name of a function the expression "
+                f"uses; rename the symbol (e.g. to x_{s.name})"
+            )
+    return f
 
 
 def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> list:
@@ -214,8 +290,10 @@ def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> lis
     ------
     ValueError
         If ``expr`` is not a sympy expression (a string is never evaluated),
-        or holds an undefined function or a symbol whose name is not an
-        identifier.
+        holds an undefined function or a symbol not in ``symbols``; if a symbol's name is
+        not an identifier, or is the name of a function the expression uses (``exp``,
+        ``log``: lambdify's generated code would call the argument); or if ``points`` are not real
+        numbers of shape (n, len(symbols)).
 
     Examples
     --------
@@ -225,8 +303,11 @@ def reference_values(expr: sp.Expr, symbols: Sequence[sp.Symbol], points) -> lis
     >>> [float(v) for v in reference_values(sp.log(s), [s], [[1.0], [2.0]])]
     [0.0, 0.6931471805599453]
     """
-    _check_lambdify_safe(expr, symbols)
-    f = sp.lambdify(list(symbols), expr, modules="mpmath")
+    symbols = _check_lambdify_safe(expr, symbols)
+    points = as_float_array("points", points)
+    if points.ndim > 2 or (points.ndim == 2 and points.shape[1] != len(symbols)):
+        raise ValueError(f"points must have shape (n, {len(symbols)}), got {points.shape}")
+    f = _mpmath_function(expr, symbols)
     with mp.workdps(DIGITS):
         return [+f(*(mp.mpf(float(v)) for v in point)) for point in np.atleast_2d(points)]
 
@@ -257,13 +338,30 @@ def max_ulp_error(func: Callable, expr: sp.Expr, symbols: Sequence[sp.Symbol], p
     >>> max_ulp_error(np.log, sp.log(s), [s], [[0.5], [3.0]]) <= 1
     True
     """
-    points = np.atleast_2d(np.asarray(points, dtype=np.float64))
-    got = np.asarray(func(*points.T))
+    check_callable(func, "func")
+    points = np.atleast_2d(as_float_array("points", points).astype(np.float64))
+    got = as_float_array("func's result", func(*points.T))
     refs = reference_values(expr, symbols, points)
     return max(ulp_error(g, r, got.dtype.type) for g, r in zip(got.ravel(), refs))
 
 
 GRIDS = ("near", "wide", "extreme")
+
+
+def _float_type(dtype, name: str = "dtype"):
+    """float64 or float32 (the precisions the book measures), as a numpy scalar type."""
+    if dtype not in (np.float64, np.float32, np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"{name} must be np.float64 or np.float32, got {dtype!r:.60}")
+    return np.dtype(dtype).type
+
+
+def _grid_setup(kind, n, seed, dtype):
+    """The grid's generator and dtype, after checking every argument (naming it)."""
+    if not isinstance(kind, str) or kind not in GRIDS:
+        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r:.60}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= MAX_SAMPLES:
+        raise ValueError(f"n must be an integer from 0 to {MAX_SAMPLES:.0e}, got {n!r:.60}")
+    return np.random.default_rng(check_seed(seed)), _float_type(dtype)
 
 
 def _signs(rng, n):
@@ -303,8 +401,7 @@ def kl_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
     >>> [a.shape for a in kl_normal_grid("near", 5)]
     [(5,), (5,), (5,), (5,)]
     """
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype).type
+    rng, dtype = _grid_setup(kind, n, seed, dtype)
     e = 18 if dtype == np.float32 else 150
     if kind == "near":
         s2 = 10 ** rng.uniform(-3, 3, n)
@@ -314,15 +411,13 @@ def kl_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
     elif kind == "wide":
         s1, s2 = np.exp(rng.uniform(-15, 15, n)), np.exp(rng.uniform(-15, 15, n))
         m1, m2 = rng.uniform(-1e3, 1e3, n), rng.uniform(-1e3, 1e3, n)
-    elif kind == "extreme":
+    else:  # "extreme"
         s2 = 10 ** rng.uniform(-e, e, n)
         far = 10 ** rng.uniform(-e, e, n)
         close = s2 * (1 + _signs(rng, n) * 10 ** rng.uniform(-12, -1, n))
         s1 = np.where(rng.random(n) < 0.5, far, close)
         m2 = _signs(rng, n) * 10 ** rng.uniform(-3, e / 2, n)
         m1 = m2 + _signs(rng, n) * s2 * 10 ** rng.uniform(-8, 2, n)
-    else:
-        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
     return tuple(np.asarray(a, dtype=dtype) for a in (m1, s1, m2, s2))
 
 
@@ -359,20 +454,23 @@ def kl_std_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
     >>> float(abs(lv).max()) > 300
     True
     """
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype).type
+    rng, dtype = _grid_setup(kind, n, seed, dtype)
     top = 89.4 if dtype == np.float32 else 710.4  # exp overflows before KL = (e^v - 1 - v)/2 does
     if kind == "near":
         lv = _signs(rng, n) * 2 * 10 ** rng.uniform(-12, -1, n)
         mu = _signs(rng, n) * 10 ** rng.uniform(-12, -6, n)
     elif kind == "wide":
         lv, mu = rng.uniform(-30, 30, n), rng.uniform(-1e3, 1e3, n)
-    elif kind == "extreme":
+    else:  # "extreme"
         lo = -80.0 if dtype == np.float32 else -700.0
-        lv = np.where(rng.random(n) < 0.5, rng.uniform(top - 10, top, n), rng.uniform(lo, lo / 2, n))
-        mu = np.where(rng.random(n) < 0.5, 0.0, _signs(rng, n) * 10 ** rng.uniform(-10, 10 if dtype == np.float32 else 100, n))
-    else:
-        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
+        lv = np.where(
+            rng.random(n) < 0.5, rng.uniform(top - 10, top, n), rng.uniform(lo, lo / 2, n)
+        )
+        mu = np.where(
+            rng.random(n) < 0.5,
+            0.0,
+            _signs(rng, n) * 10 ** rng.uniform(-10, 10 if dtype == np.float32 else 100, n),
+        )
     return np.asarray(mu, dtype=dtype), np.asarray(lv, dtype=dtype)
 
 
@@ -414,15 +512,12 @@ def entropy_normal_grid(kind: str, n: int, seed: int = 0, dtype=np.float64):
     >>> bool(((s > 0.2) & (s < 0.3)).all())
     True
     """
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype).type
+    rng, dtype = _grid_setup(kind, n, seed, dtype)
     e = 37 if dtype == np.float32 else 300
     if kind == "near":
         s = _SIGMA_ZERO_ENTROPY * (1 + _signs(rng, n) * 10 ** rng.uniform(-12, -1, n))
     elif kind == "wide":
         s = np.exp(rng.uniform(-15, 15, n))
-    elif kind == "extreme":
+    else:  # "extreme"
         s = 10 ** rng.uniform(-e, e, n)
-    else:
-        raise ValueError(f"kind must be one of {GRIDS}, got {kind!r}")
     return np.asarray(s, dtype=dtype)

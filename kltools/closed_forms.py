@@ -331,7 +331,7 @@ def _evaluate(formula, positive=(), **named):
 
 
 def _check(args, positive):
-    """Raise ``ValueError`` naming the first argument with NaN, inf, or a value <= 0 if positive."""
+    """Raise ``ValueError`` naming the first argument with NaN, inf (or <= 0, if positive)."""
     for name, chunk in args.items():
         check_values(name, chunk, positive=name in positive)
 
@@ -397,8 +397,9 @@ def kl_normal(mu1, sigma1, mu2, sigma2):
     >>> print(f"{float(kl):.6e}")  # the textbook formula: no correct digit
     1.000000e-18
     """
-    return _evaluate(_kl_normal, ("sigma1", "sigma2"),
-                     mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
+    return _evaluate(
+        _kl_normal, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2
+    )
 
 
 def expm1_minus_x(v):
@@ -591,5 +592,6 @@ def cross_entropy_normal(mu1, sigma1, mu2, sigma2):
     >>> round(float(cross_entropy_normal(0.0, 1.0, 0.0, 1.0)), 10)
     1.4189385332
     """
-    return _evaluate(_cross_entropy, ("sigma1", "sigma2"),
-                     mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
+    return _evaluate(
+        _cross_entropy, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2
+    )

@@ -40,6 +40,13 @@ def k1(log_ratio):
 
         k_1 = -t, \qquad t = \log p(x) - \log q(x), \quad x \sim q .
 
+    .. warning::
+
+       **Sign convention.** ``log_ratio`` is t = log p(x) - log q(x), the reference's
+       log-probability minus the sampling policy's, at x ~ q.  OpenRLHF, verl, trlx and
+       open-instruct store the opposite sign, log q - log p (``log_probs - ref_log_probs``):
+       pass ``-their_log_ratio``.  Passed unchanged, theirs gives -k1, whose mean is -KL(q || p).
+
     Parameters
     ----------
     log_ratio : array_like
@@ -85,6 +92,14 @@ def k2(log_ratio):
     .. math::
 
         k_2 = \tfrac12 t^2, \qquad t = \log p(x) - \log q(x), \quad x \sim q .
+
+    .. warning::
+
+       **Sign convention.** ``log_ratio`` is t = log p(x) - log q(x), the reference's
+       log-probability minus the sampling policy's, at x ~ q.  OpenRLHF, verl, trlx and
+       open-instruct store the opposite sign, log q - log p (``log_probs - ref_log_probs``):
+       pass ``-their_log_ratio``.  k2 is even in t, so the sign does not change k2; it does change
+       k1 and k3, so keep one convention.
 
     Parameters
     ----------
@@ -133,6 +148,14 @@ def k3(log_ratio):
 
         k_3 = (\rho - 1) - \log\rho = (e^t - 1) - t, \qquad
         t = \log\rho = \log p(x) - \log q(x), \quad x \sim q .
+
+    .. warning::
+
+       **Sign convention.** ``log_ratio`` is t = log p(x) - log q(x), the reference's
+       log-probability minus the sampling policy's, at x ~ q.  OpenRLHF, verl, trlx and
+       open-instruct store the opposite sign, log q - log p (``log_probs - ref_log_probs``):
+       pass ``-their_log_ratio``.  Passed unchanged, theirs gives k3(-t) = e^{-t} - 1 + t, whose
+       mean under q is not KL(q || p).
 
     Unbiased (E_q[rho] = 1) and never negative.  Written literally it
     cancels as t -> 0, where k3 ~ t^2/2: ``np.exp(t) - 1 - t`` loses every

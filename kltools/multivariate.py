@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import as_float_array, check_axis, check_values
 from .closed_forms import expm1_minus_x, kl_normal, kl_std_normal
 
 __all__ = ["kl_mvn", "kl_diag_normal", "kl_diag_std_normal"]
@@ -59,14 +60,9 @@ SYMMETRY_C = 1024
 
 
 def _real_array(name: str, value) -> np.ndarray:
-    """``value`` as a finite real array, or a ValueError that names it."""
-    if isinstance(value, np.ma.MaskedArray):
-        raise ValueError(f"{name} is a masked array; kl_mvn does not honour masks")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be real numbers, got dtype {arr.dtype}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite (got NaN or inf)")
+    """``value`` as a finite real array (booleans refused: a mask, not a covariance)."""
+    arr = as_float_array(name, value, allow_bool=False)
+    check_values(name, arr)
     return arr
 
 
@@ -78,14 +74,20 @@ def _common_shape(mu1, cov1, mu2, cov2) -> tuple[tuple[int, ...], int]:
     for name, arr in (("cov1", cov1), ("cov2", cov2)):
         if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
             raise ValueError(f"{name} must have shape (..., d, d), got {arr.shape}")
-    ds = {"mu1": mu1.shape[-1], "cov1": cov1.shape[-1],
-          "mu2": mu2.shape[-1], "cov2": cov2.shape[-1]}
+    ds = {
+        "mu1": mu1.shape[-1],
+        "cov1": cov1.shape[-1],
+        "mu2": mu2.shape[-1],
+        "cov2": cov2.shape[-1],
+    }
     if len(set(ds.values())) != 1:
-        raise ValueError("mismatched dimension d: "
-                         + ", ".join(f"{n} has d = {k}" for n, k in ds.items()))
+        raise ValueError(
+            "mismatched dimension d: " + ", ".join(f"{n} has d = {k}" for n, k in ds.items())
+        )
     try:
-        batch = np.broadcast_shapes(mu1.shape[:-1], cov1.shape[:-2],
-                                    mu2.shape[:-1], cov2.shape[:-2])
+        batch = np.broadcast_shapes(
+            mu1.shape[:-1], cov1.shape[:-2], mu2.shape[:-1], cov2.shape[:-2]
+        )
     except ValueError:
         raise ValueError(
             f"batch shapes do not broadcast: mu1 {mu1.shape}, cov1 {cov1.shape}, "
@@ -100,7 +102,7 @@ def _at(index: tuple[int, ...]) -> str:
 
 
 def _check_symmetric(name: str, cov: np.ndarray, u: float) -> None:
-    """Raise a ValueError naming ``cov`` if an entry differs from its mirror by more than rounding."""
+    """Raise a ValueError naming ``cov`` if an entry differs from its mirror beyond rounding."""
     d = cov.shape[-1]
     below, above = np.tril_indices(d, -1)
     root_diag = np.sqrt(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)))
@@ -336,6 +338,15 @@ def kl_mvn(mu1, cov1, mu2, cov2):
     computed from Sigma_1 - Sigma_2 so that it keeps its relative precision
     as q -> p (see the module docstring).
 
+    Accuracy, measured against the 50-digit mpmath reference of the tests
+    (``tests/reference.py``): the relative error grows with the condition number
+    kappa of ``cov2``, as for any method that solves with its Cholesky factor (the
+    problem's own condition, not the formula's).  In float64 (u = 2^-53) it was at
+    most 0.09 kappa u for d = 8 and kappa from 1e2 to 1e12 (about 1e-5 relative at
+    kappa = 1e12), at most 0.004 kappa u for d = 50 at kappa = 1e6 and 1e12, and near
+    q = p with d = 50 at most 9 u for kappa = 10 and 34 u for kappa = 1e3.  Budget
+    about kappa(cov2) u relative, not a few ulp.
+
     Examples
     --------
     >>> import numpy as np
@@ -373,14 +384,16 @@ def kl_mvn(mu1, cov1, mu2, cov2):
         return np.broadcast_to(a, batch + core).reshape((n,) + core)
 
     with np.errstate(over="ignore", invalid="ignore"):
-        cov_diff = c1 - c2  # exact where S1 ~ S2 (Sterbenz); inf where it overflows (then not near)
+        cov_diff = (
+            c1 - c2
+        )  # exact where S1 ~ S2 (Sterbenz); inf where it overflows (then not near)
     m1, m2 = stack(m1, (d,)), stack(m2, (d,))
     cov_diff, l1, l2 = (stack(a, (d, d)) for a in (cov_diff, l1, l2))
     diff, factor = _mean_difference(m1, m2)
     # One solve for the three right-hand sides: z, M = L2^-1 L1 and L2^-1 (S1 - S2)
     solved = _solve_lower(l2, np.concatenate([diff[..., None], l1, cov_diff], axis=-1))
     half_mahalanobis = factor * _half_sum_squares(solved[..., 0])
-    covariance_part = _covariance_part(l1, l2, solved[..., 1:d + 1], solved[..., d + 1:])
+    covariance_part = _covariance_part(l1, l2, solved[..., 1 : d + 1], solved[..., d + 1 :])
     with np.errstate(over="ignore"):
         out = (half_mahalanobis + covariance_part).astype(out_dtype)
     return out.reshape(batch)[()]
@@ -408,7 +421,7 @@ def kl_diag_normal(mu1, sigma1, mu2, sigma2, axis: int = -1):
     ------
     ValueError
         As :func:`kltools.kl_normal`: NaN or inf, a sigma <= 0, or shapes that
-        do not broadcast.
+        do not broadcast; and if ``axis`` is not an integer or out of range.
 
     Notes
     -----
@@ -422,11 +435,13 @@ def kl_diag_normal(mu1, sigma1, mu2, sigma2, axis: int = -1):
     >>> float(kl) == float(kl_normal(1.0, 2.0, 0.0, 1.0))
     True
     """
+    axis = check_axis(axis)
     return np.sum(kl_normal(mu1, sigma1, mu2, sigma2), axis=axis)
 
 
 def kl_diag_std_normal(mu, log_var, axis: int = -1):
-    """The VAE KL term against N(0, I) with a diagonal q: per-dimension KLs summed over ``axis``, in nats.
+    """The VAE KL term against N(0, I) with a diagonal q: per-dimension KLs summed over ``axis``,
+    in nats.
 
     Parameters
     ----------
@@ -445,7 +460,7 @@ def kl_diag_std_normal(mu, log_var, axis: int = -1):
     Raises
     ------
     ValueError
-        As :func:`kltools.kl_std_normal`.
+        As :func:`kltools.kl_std_normal`; and if ``axis`` is not an integer or out of range.
 
     Notes
     -----
@@ -459,4 +474,5 @@ def kl_diag_std_normal(mu, log_var, axis: int = -1):
     >>> kl_diag_std_normal(np.zeros((2, 3)), np.zeros((2, 3))).tolist()
     [0.0, 0.0]
     """
+    axis = check_axis(axis)
     return np.sum(kl_std_normal(mu, log_var), axis=axis)

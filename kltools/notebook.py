@@ -50,11 +50,20 @@ def glue(name: str, variable, display: bool = True) -> None:
     -------
     None
 
+    Raises
+    ------
+    ValueError
+        If ``name`` is not an identifier-like key or ``display`` is not a bool.
+
     Examples
     --------
     >>> from kltools.notebook import glue
     >>> glue("answer", 0.5, display=False)  # doctest: +SKIP
     """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a glue key (letters, digits and _), got {name!r:.60}")
+    if not isinstance(display, bool):
+        raise ValueError(f"display must be True or False, got {display!r:.60}")
     if importlib.util.find_spec("myst_nb") is None:
         _show_plainly(name, variable)
         return
@@ -64,7 +73,9 @@ def glue(name: str, variable, display: bool = True) -> None:
     bundle, metadata = format_display_data(variable)
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
-    ipython_display({prefix + key: value for key, value in bundle.items()}, raw=True, metadata=metadata)
+    ipython_display(
+        {prefix + key: value for key, value in bundle.items()}, raw=True, metadata=metadata
+    )
 
 
 def _show_plainly(name: str, variable) -> None:

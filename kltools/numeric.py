@@ -27,7 +27,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy import integrate
 
-from ._validate import as_float_array, check_values
+from ._validate import as_float_array, check_callable, check_sample_size, check_seed, check_values
 
 __all__ = ["Estimate", "expect_quad", "expect_monte_carlo", "kl_quad", "kl_monte_carlo"]
 
@@ -97,10 +97,17 @@ def _real(name: str, value, *, positive: bool = False) -> float:
     return float(arr)
 
 
-def _sample_size(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    return int(n)
+def _func_values(values, shape: tuple) -> np.ndarray:
+    """What ``func`` returned, as float64 of ``shape``, or a ValueError that names ``func``."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "c":
+        raise ValueError("func must return real numbers, got complex values")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"func must return real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        what = "a scalar" if shape == () else f"one value per sample, shape {shape}"
+        raise ValueError(f"func must return {what}; got shape {arr.shape}")
+    return arr.astype(np.float64)
 
 
 # --- quadrature against the standard normal weight -----------------------------
@@ -115,7 +122,9 @@ def _phi(z: float) -> float:
     return math.exp(-0.5 * z * z) / _SQRT_2PI
 
 
-def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL) -> tuple[float, float, int]:
+def _quad_phi(
+    g: Callable[[float], float], floor: float, epsrel: float = _EPSREL
+) -> tuple[float, float, int]:
     """integral of phi(z) g(z) over the real line by ``scipy.integrate.quad``.
 
     ``floor`` bounds the rounding error of the computed integrand's integral;
@@ -133,8 +142,13 @@ def _quad_phi(g: Callable[[float], float], floor: float, epsrel: float = _EPSREL
         return w * g(z) if w > 0.0 else 0.0
 
     value, abserr, info = integrate.quad(
-        integrand, -math.inf, math.inf, epsabs=_FLOOR_MULTIPLE * floor, epsrel=epsrel,
-        limit=_LIMIT, full_output=1,
+        integrand,
+        -math.inf,
+        math.inf,
+        epsabs=_FLOOR_MULTIPLE * floor,
+        epsrel=epsrel,
+        limit=_LIMIT,
+        full_output=1,
     )[:3]
     return float(value), float(abserr), int(info["neval"])
 
@@ -151,7 +165,9 @@ def _x_rounding(func, mu: float, sigma: float, z):
     """
     x = mu + sigma * z
     h = np.maximum(_STEP_OF_SIGMA * sigma, _STEP_OF_X * np.abs(x))
-    slope = np.abs(np.asarray(func(x + h), dtype=float) - np.asarray(func(x - h), dtype=float)) / (2 * h)
+    slope = np.abs(np.asarray(func(x + h), dtype=float) - np.asarray(func(x - h), dtype=float)) / (
+        2 * h
+    )
     return _U * (abs(mu) + 2 * sigma * np.abs(z)) * slope
 
 
@@ -227,7 +243,11 @@ class _LogRatio(NamedTuple):
         alpha = abs(self.a1)
         beta = alpha + math.ldexp(2.0, -self.k)
         d = abs(self.d)
-        terms = 11.5 * (abs(self.c) + d * d) + 12 * _SQRT_2_OVER_PI * d * (alpha + beta) + 12.5 * alpha * beta
+        terms = (
+            11.5 * (abs(self.c) + d * d)
+            + 12 * _SQRT_2_OVER_PI * d * (alpha + beta)
+            + 12.5 * alpha * beta
+        )
         return _U * terms * (1 + 1e-6) + _UNDERFLOW  # (1 + 1e-6): the few roundings of this sum
 
 
@@ -242,7 +262,9 @@ def _log_scale_ratio(sigma1: float, sigma2: float, rho: float) -> float:
     r = sigma1 / sigma2
     if 2.0**-1022 <= r < math.inf:
         return math.log(r)  # |log r| >= log 2, so r's rounding (u absolute) is <= 1.5 u relative
-    return math.log(sigma1) - math.log(sigma2)  # |log r| > 708: each log is off by <= u |log sigma|
+    return math.log(sigma1) - math.log(
+        sigma2
+    )  # |log r| > 708: each log is off by <= u |log sigma|
 
 
 def _log_ratio(mu1: float, sigma1: float, mu2: float, sigma2: float) -> _LogRatio:
@@ -274,15 +296,19 @@ def _unscale(x: float, k: int) -> float:
 
 def _kl_args(mu1, sigma1, mu2, sigma2) -> _LogRatio:
     return _log_ratio(
-        _real("mu1", mu1), _real("sigma1", sigma1, positive=True),
-        _real("mu2", mu2), _real("sigma2", sigma2, positive=True),
+        _real("mu1", mu1),
+        _real("sigma1", sigma1, positive=True),
+        _real("mu2", mu2),
+        _real("sigma2", sigma2, positive=True),
     )
 
 
 # --- public functions -----------------------------------------------------------
 
 
-def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callable[[float], float] | None = None) -> Estimate:
+def expect_quad(
+    func: Callable[[float], float], mu, sigma, *, magnitude: Callable[[float], float] | None = None
+) -> Estimate:
     r"""E_q[func(x)] for q = N(mu, sigma^2), by adaptive quadrature.
 
     Computes :math:`\int \varphi(z)\, f(\mu + \sigma z)\, dz` over the whole
@@ -313,8 +339,8 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     ------
     ValueError
         If ``mu`` or ``sigma`` is not a finite real scalar, or
-        ``sigma <= 0``; if the integral is NaN (``func`` returned NaN, or
-        infinities of both signs).
+        ``sigma <= 0``; if ``func`` is not callable or returns anything but a real scalar;
+        if the integral is NaN (``func`` returned NaN, or infinities of both signs).
 
     Notes
     -----
@@ -340,12 +366,23 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     >>> round(est.value, 10), est.error < 1e-12
     (4.0, True)
     """
+    check_callable(func, "func")
+    if magnitude is not None:
+        check_callable(magnitude, "magnitude")
     mu = _real("mu", mu)
     sigma = _real("sigma", sigma, positive=True)
+    func_of_x = func
+
+    def func(t):
+        return float(_func_values(func_of_x(t), ()))
+
     size = magnitude if magnitude is not None else (lambda t: abs(func(t)))
+
     # a bound needs only a few digits: 1e-6 relative
     def rounding(z):
-        return _U * (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z) + float(_x_rounding(func, mu, sigma, z))
+        return _U * (z * z / 2 + 5 + _FUNC_ROUNDING) * size(mu + sigma * z) + float(
+            _x_rounding(func, mu, sigma, z)
+        )
 
     floor = _quad_phi(rounding, 0.0, 1e-6)[0]
     value, abserr, neval = _quad_phi(lambda z: func(mu + sigma * z), floor)
@@ -354,7 +391,9 @@ def expect_quad(func: Callable[[float], float], mu, sigma, *, magnitude: Callabl
     return Estimate(value, abserr + floor, "quad", neval)
 
 
-def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: int = 100_000, seed: int = 0) -> Estimate:
+def expect_monte_carlo(
+    func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: int = 100_000, seed: int = 0
+) -> Estimate:
     """E_q[func(x)] for q = N(mu, sigma^2), by seeded Monte Carlo.
 
     Draws ``n`` standard normal z from a :func:`numpy.random.default_rng`
@@ -386,7 +425,9 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     ------
     ValueError
         If ``mu``/``sigma`` are not finite real scalars, ``sigma <= 0``,
-        ``n < 2``, or ``func`` returns NaN.
+        ``n`` is not an integer from 2 to 10**7, ``seed`` not a non-negative integer,
+        ``func`` not callable, or ``func`` returns NaN, complex values or not one value
+        per sample.
 
     Notes
     -----
@@ -405,11 +446,12 @@ def expect_monte_carlo(func: Callable[[np.ndarray], np.ndarray], mu, sigma, n: i
     >>> abs(est.value - 3.0) < 5 * est.error
     True
     """
+    check_callable(func, "func")
     mu = _real("mu", mu)
     sigma = _real("sigma", sigma, positive=True)
-    n = _sample_size(n)
-    z = np.random.default_rng(seed).standard_normal(n)
-    vals = np.asarray(func(mu + sigma * z), dtype=np.float64)
+    n = check_sample_size(n)
+    z = np.random.default_rng(check_seed(seed)).standard_normal(n)
+    vals = _func_values(func(mu + sigma * z), z.shape)
     if np.isnan(vals).any():
         raise ValueError("func returned NaN at a sample")
     floor = _U * (_FUNC_ROUNDING + _mean_rounding(n)) * float(np.abs(vals).mean())
@@ -516,8 +558,9 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     Raises
     ------
     ValueError
-        If an argument is not a finite real scalar, a sigma is ``<= 0``, or
-        ``n < 2``.
+        If an argument is not a finite real scalar, a sigma is ``<= 0``, ``n`` is not an
+        integer from 2 to 10**7 (:data:`kltools._validate.MAX_SAMPLES`), or ``seed`` is not a
+        non-negative integer.
 
     Examples
     --------
@@ -527,8 +570,8 @@ def kl_monte_carlo(mu1, sigma1, mu2, sigma2, n: int = 100_000, seed: int = 0) ->
     True
     """
     lr = _kl_args(mu1, sigma1, mu2, sigma2)
-    n = _sample_size(n)
-    z = np.random.default_rng(seed).standard_normal(n)
+    n = check_sample_size(n)
+    z = np.random.default_rng(check_seed(seed)).standard_normal(n)
     vals = lr(z)
     value = _unscale(float(vals.mean()), lr.k)
     if math.isinf(value):

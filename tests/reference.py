@@ -43,7 +43,8 @@ def _kl_mvn_textbook(m1, a, m2, b, dps: int) -> mp.mpf:
 
 
 def kl_mvn_ref(mu1, cov1, mu2, cov2, dps: int = DPS) -> mp.mpf:
-    """KL(N(mu1, cov1) || N(mu2, cov2)) of the exact binary inputs, to ``dps`` - 25 digits or better.
+    """KL(N(mu1, cov1) || N(mu2, cov2)) of the exact binary inputs, to ``dps`` - 25 digits or
+    better.
 
     The one multivariate reference of the tests: the textbook formula with
     mpmath's inverse and determinants, no Cholesky factor, nothing shared with

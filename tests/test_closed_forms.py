@@ -18,6 +18,7 @@ from kltools import (
 )
 from kltools.accuracy import kl_normal_grid, ulp_error, ulp_errors
 
+from ._ids import case_id
 from .reference import (
     cross_entropy_normal_ref,
     entropy_normal_ref,
@@ -48,7 +49,7 @@ KL_POINTS = [
 ]
 
 
-@pytest.mark.parametrize("point", KL_POINTS)
+@pytest.mark.parametrize("point", KL_POINTS, ids=case_id)
 def test_kl_normal_matches_mpmath(point):
     assert ulp_error(kl_normal(*point), kl_normal_ref(*point)) <= MAX_ULP
 
@@ -58,7 +59,22 @@ def test_kl_normal_overflows_only_with_the_kl():
     assert np.isfinite(kl_normal(0.0, 1.5e154, 0.0, 1.0))  # r^2 overflows, r^2/2 does not
 
 
-@pytest.mark.parametrize("point", [(0.0, 0.0), (1.0, 0.0), (0.0, 1e-10), (0.0, -1e-10), (3.0, -5.0), (0.0, 0.999), (0.0, 20.0), (0.0, 700.5), (0.0, 710.3), (0.0, -700.0)])
+@pytest.mark.parametrize(
+    "point",
+    [
+        (0.0, 0.0),
+        (1.0, 0.0),
+        (0.0, 1e-10),
+        (0.0, -1e-10),
+        (3.0, -5.0),
+        (0.0, 0.999),
+        (0.0, 20.0),
+        (0.0, 700.5),
+        (0.0, 710.3),
+        (0.0, -700.0),
+    ],
+    ids=case_id,
+)
 def test_kl_std_normal_matches_mpmath(point):
     assert ulp_error(kl_std_normal(*point), kl_std_normal_ref(*point)) <= MAX_ULP
 
@@ -69,18 +85,24 @@ def test_kl_std_normal_beyond_exp_overflow():
     assert kl_std_normal(0.0, 711.0) == np.inf
 
 
-@pytest.mark.parametrize("sigma", [1.0, 0.2419707245, 1e-300, 1e300, 3.7])
+@pytest.mark.parametrize("sigma", [1.0, 0.2419707245, 1e-300, 1e300, 3.7], ids=case_id)
 def test_entropy_normal_matches_mpmath(sigma):
     ref = entropy_normal_ref(sigma)
     # Near H = 0 (sigma ~ 0.242) the entropy is ill-conditioned: its relative
     # condition number is 1/|H|, so compare absolutely there.
-    assert abs(float(entropy_normal(sigma)) - float(ref)) <= MAX_ULP * EPS * max(1.0, abs(float(ref)))
+    assert abs(float(entropy_normal(sigma)) - float(ref)) <= MAX_ULP * EPS * max(
+        1.0, abs(float(ref))
+    )
 
 
-@pytest.mark.parametrize("point", [(0.0, 1.0, 0.0, 1.0), (1.0, 2.0, -1.0, 0.5), (0.0, 1e-3, 10.0, 1e3)])
+@pytest.mark.parametrize(
+    "point", [(0.0, 1.0, 0.0, 1.0), (1.0, 2.0, -1.0, 0.5), (0.0, 1e-3, 10.0, 1e3)], ids=case_id
+)
 def test_cross_entropy_normal_matches_mpmath(point):
     ref = cross_entropy_normal_ref(*point)
-    assert abs(float(cross_entropy_normal(*point)) - float(ref)) <= MAX_ULP * EPS * max(1.0, abs(float(ref)))
+    assert abs(float(cross_entropy_normal(*point)) - float(ref)) <= MAX_ULP * EPS * max(
+        1.0, abs(float(ref))
+    )
 
 
 def test_near_and_wide_elements_mixed_in_one_call():
@@ -134,7 +156,8 @@ def test_kl_agrees_with_quadrature_within_its_error_bound(m1, s1, m2, s2):
 
 @given(means, st.floats(-30, 30))
 def test_log_variance_form_equals_sigma_form(m, v):
-    """kl_std_normal(mu, v) is kl_normal(mu, e^{v/2}, 0, 1); e^{v/2} rounds, so compare to its own error."""
+    """kl_std_normal(mu, v) is kl_normal(mu, e^{v/2}, 0, 1); e^{v/2} rounds, so compare to its
+    own error."""
     sigma = math.exp(v / 2)
     a, b = float(kl_std_normal(m, v)), float(kl_normal(m, sigma, 0.0, 1.0))
     # Rounding sigma (exp's error included) moves w = log sigma^2 by d <= EPS.
@@ -159,7 +182,10 @@ def test_broadcasting_and_shapes():
     mu1 = np.linspace(-1, 1, 6).reshape(2, 3)
     out = kl_normal(mu1, 1.0, 0.0, np.array([1.0, 2.0, 3.0]))
     assert out.shape == (2, 3)
-    expected = [[float(kl_normal(mu1[i, j], 1.0, 0.0, [1.0, 2.0, 3.0][j])) for j in range(3)] for i in range(2)]
+    expected = [
+        [float(kl_normal(mu1[i, j], 1.0, 0.0, [1.0, 2.0, 3.0][j])) for j in range(3)]
+        for i in range(2)
+    ]
     assert np.array_equal(out, expected)
     assert np.ndim(kl_normal(0.0, 1.0, 0.0, 1.0)) == 0
     assert kl_normal(np.zeros(0), 1.0, 0.0, 1.0).shape == (0,)
@@ -172,15 +198,21 @@ def test_large_arrays_span_several_blocks():
     s1, s2 = np.exp(rng.uniform(-3, 3, n)), np.exp(rng.uniform(-3, 3, n))
     out = kl_normal(m1, s1, m2, s2)
     pick = rng.choice(n, 300, replace=False)
-    assert max(ulp_error(out[i], kl_normal_ref(m1[i], s1[i], m2[i], s2[i])) for i in pick) <= MAX_ULP
+    assert (
+        max(ulp_error(out[i], kl_normal_ref(m1[i], s1[i], m2[i], s2[i])) for i in pick) <= MAX_ULP
+    )
 
 
-@pytest.mark.parametrize("func, args", [
-    (kl_normal, (0.5, 0.7, -0.1, 1.3)),
-    (kl_std_normal, (0.5, -0.3)),
-    (entropy_normal, (0.7,)),
-    (cross_entropy_normal, (0.5, 0.7, -0.1, 1.3)),
-])
+@pytest.mark.parametrize(
+    "func, args",
+    [
+        (kl_normal, (0.5, 0.7, -0.1, 1.3)),
+        (kl_std_normal, (0.5, -0.3)),
+        (entropy_normal, (0.7,)),
+        (cross_entropy_normal, (0.5, 0.7, -0.1, 1.3)),
+    ],
+    ids=case_id,
+)
 def test_float32_stays_float32(func, args):
     out32 = func(*(np.float32(a) for a in args))
     assert out32.dtype == np.float32
@@ -194,15 +226,20 @@ def test_float32_accuracy():
     m = rng.normal(size=300).astype(np.float32)
     v = rng.uniform(-1e-3, 1e-3, 300).astype(np.float32)
     out = kl_std_normal(m * np.float32(1e-3), v)
-    errors = [ulp_error(out[i], kl_std_normal_ref(m[i] * np.float32(1e-3), v[i]), np.float32) for i in range(300)]
+    errors = [
+        ulp_error(out[i], kl_std_normal_ref(m[i] * np.float32(1e-3), v[i]), np.float32)
+        for i in range(300)
+    ]
     assert max(errors) <= 1  # computed in float64 and rounded once
 
 
 # --- bad input ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("position, name", [(0, "mu1"), (1, "sigma1"), (2, "mu2"), (3, "sigma2")])
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize(
+    "position, name", [(0, "mu1"), (1, "sigma1"), (2, "mu2"), (3, "sigma2")], ids=case_id
+)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=case_id)
 def test_non_finite_input_names_the_argument(position, name, bad):
     args = [0.0, 1.0, 0.0, 1.0]
     args[position] = np.array([1.0, bad])
@@ -211,8 +248,8 @@ def test_non_finite_input_names_the_argument(position, name, bad):
             func(*args)
 
 
-@pytest.mark.parametrize("position, name", [(1, "sigma1"), (3, "sigma2")])
-@pytest.mark.parametrize("bad", [0.0, -1.0])
+@pytest.mark.parametrize("position, name", [(1, "sigma1"), (3, "sigma2")], ids=case_id)
+@pytest.mark.parametrize("bad", [0.0, -1.0], ids=case_id)
 def test_non_positive_sigma_names_the_argument(position, name, bad):
     args = [0.0, 1.0, 0.0, 1.0]
     args[position] = bad
@@ -266,16 +303,21 @@ def test_expm1_minus_x_float32_rounded_once(v):
 
 def test_expm1_minus_x_on_a_grid_and_at_its_edges():
     """Both sides of the series' range |v| <= 1, tiny v, and beyond exp's overflow."""
-    v = np.concatenate([np.linspace(-3, 3, 601), 10.0 ** np.arange(-320, 1),
-                        -(10.0 ** np.arange(-320, 1)), [1 - 2**-53, 1 + 2**-52, 700.0,
-                                                        709.7, 709.78, 709.8, -745.0, -1e308]])
+    v = np.concatenate(
+        [
+            np.linspace(-3, 3, 601),
+            10.0 ** np.arange(-320, 1),
+            -(10.0 ** np.arange(-320, 1)),
+            [1 - 2**-53, 1 + 2**-52, 700.0, 709.7, 709.78, 709.8, -745.0, -1e308],
+        ]
+    )
     g = expm1_minus_x(v)
     assert g.shape == v.shape and not np.any(g < 0)
     assert ulp_errors(g, [_g_ref(x) for x in v]).max() <= MAX_ULP
     assert expm1_minus_x(709.8) == np.inf and np.isfinite(expm1_minus_x(709.78))
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=case_id)
 def test_expm1_minus_x_names_v(bad):
     with pytest.raises(ValueError, match="v must be finite"):
         expm1_minus_x(np.array([0.0, bad]))
@@ -298,14 +340,19 @@ def test_the_split_constant_is_sqrt_2_pi_e():
 
 def test_entropy_keeps_its_relative_accuracy_at_its_zero():
     """issue 16: entropy_normal(SIGMA0) was 0.0; the true value is 6.4e-17."""
-    sigmas = np.array([SIGMA0, *np.nextafter(SIGMA0, [0.0, 1.0]),
-                       *(SIGMA0 * (1 + np.array([1e-15, -1e-15, 3e-9, -3e-9, 0.4, -0.4])))])
+    sigmas = np.array(
+        [
+            SIGMA0,
+            *np.nextafter(SIGMA0, [0.0, 1.0]),
+            *(SIGMA0 * (1 + np.array([1e-15, -1e-15, 3e-9, -3e-9, 0.4, -0.4]))),
+        ]
+    )
     got = entropy_normal(sigmas)
     assert ulp_errors(got, [entropy_normal_ref(s) for s in sigmas]).max() <= MAX_ULP
     assert got[0] > 6e-17
 
 
-@pytest.mark.parametrize("rel", [0.0, 1e-15, -1e-15, 1e-9, -1e-9, 1e-3, -1e-3])
+@pytest.mark.parametrize("rel", [0.0, 1e-15, -1e-15, 1e-9, -1e-9, 1e-3, -1e-3], ids=case_id)
 def test_cross_entropy_keeps_its_relative_accuracy_at_its_zero_q_equal_p(rel):
     """At q = p = N(mu, SIGMA0^2) the cross-entropy is the entropy, about 0.
 
@@ -329,7 +376,7 @@ FUNCTIONS = [
 ]
 
 
-@pytest.mark.parametrize("func, args", FUNCTIONS)
+@pytest.mark.parametrize("func, args", FUNCTIONS, ids=case_id)
 def test_a_numpy_float64_scalar_counts_as_float64(func, args):
     """issue 16: np.float64(x) with float32 arrays gave float32, as if it were a Python float."""
     arrays = [np.full(3, a, dtype=np.float32) for a in args]
@@ -340,12 +387,16 @@ def test_a_numpy_float64_scalar_counts_as_float64(func, args):
     assert func(*arrays[:-1], np.array(args[-1])).dtype == np.float64  # a 0-d float64 array too
 
 
-@pytest.mark.parametrize("func, args", FUNCTIONS)
+@pytest.mark.parametrize("func, args", FUNCTIONS, ids=case_id)
 def test_masked_arrays_are_rejected_naming_the_argument(func, args):
     """A masked array's mask was silently dropped; now it is refused, naming the argument."""
-    names = {kl_normal: ("mu1", "sigma1", "mu2", "sigma2"), kl_std_normal: ("mu", "log_var"),
-             entropy_normal: ("sigma",), cross_entropy_normal: ("mu1", "sigma1", "mu2", "sigma2"),
-             expm1_minus_x: ("v",)}[func]
+    names = {
+        kl_normal: ("mu1", "sigma1", "mu2", "sigma2"),
+        kl_std_normal: ("mu", "log_var"),
+        entropy_normal: ("sigma",),
+        cross_entropy_normal: ("mu1", "sigma1", "mu2", "sigma2"),
+        expm1_minus_x: ("v",),
+    }[func]
     for i, name in enumerate(names):
         masked = list(args)
         masked[i] = np.ma.masked_array([args[i], args[i]], mask=[False, True])
@@ -379,8 +430,8 @@ ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize("func, names, args", ARGUMENTS)
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 0.0, -1.0])
+@pytest.mark.parametrize("func, names, args", ARGUMENTS, ids=case_id)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 0.0, -1.0], ids=case_id)
 def test_one_bad_element_in_a_large_array_is_named(func, names, args, bad):
     """Validation is per chunk and partly lazy (a non-finite result triggers the full
     check): one bad element in any chunk of any argument is still found and named."""

@@ -12,6 +12,8 @@ import kltools.estimators
 from kltools import k1, k2, k3
 from kltools.accuracy import ulp_error
 
+from ._ids import case_id
+
 MAX_ULP = 4  # the accuracy contract: a few ulp, as for kltools' closed forms
 DPS = 50
 
@@ -30,23 +32,58 @@ def k2_ref(t) -> mp.mpf:
 
 # Points where the literal formulas fail: tiny |t| (cancellation), the series
 # boundary |t| = 1, large negative t (k3 ~ -t), and near overflow.
-POINTS = [0.0, 5e-324, -1e-300, 1e-200, 1e-12, -1e-8, 3.2934e-4, -3.2934e-4,
-          0.01, -0.3, 0.999999, 1.0, -1.0, 1.0000001, 2.5, -20.0, 50.0,
-          -1e6, 700.0, 709.7, -1e300]
+POINTS = [
+    0.0,
+    5e-324,
+    -1e-300,
+    1e-200,
+    1e-12,
+    -1e-8,
+    3.2934e-4,
+    -3.2934e-4,
+    0.01,
+    -0.3,
+    0.999999,
+    1.0,
+    -1.0,
+    1.0000001,
+    2.5,
+    -20.0,
+    50.0,
+    -1e6,
+    700.0,
+    709.7,
+    -1e300,
+]
 
 
-@pytest.mark.parametrize("t", POINTS)
+@pytest.mark.parametrize("t", POINTS, ids=case_id)
 def test_float64_against_mpmath(t):
     assert ulp_error(k3(t), k3_ref(t)) <= MAX_ULP
     assert ulp_error(k2(t), k2_ref(t)) <= MAX_ULP
     assert k1(t) == -t
 
 
-POINTS32 = [0.0, 1e-40, -1e-20, 1e-6, -3.2934e-4, 3.2934e-4, 0.05, -0.7, 1.0,
-            -1.0, 1.5, -30.0, 60.0, 88.0, -1e30]
+POINTS32 = [
+    0.0,
+    1e-40,
+    -1e-20,
+    1e-6,
+    -3.2934e-4,
+    3.2934e-4,
+    0.05,
+    -0.7,
+    1.0,
+    -1.0,
+    1.5,
+    -30.0,
+    60.0,
+    88.0,
+    -1e30,
+]
 
 
-@pytest.mark.parametrize("t", POINTS32)
+@pytest.mark.parametrize("t", POINTS32, ids=case_id)
 def test_float32_against_mpmath(t):
     t32 = np.float32(t)
     for f, ref in ((k3, k3_ref), (k2, k2_ref)):
@@ -69,8 +106,7 @@ def test_dense_sweep_against_mpmath():
     ts = np.concatenate([mags, -mags])
     worst64 = max(ulp_error(v, k3_ref(t)) for t, v in zip(ts, k3(ts)))
     ts32 = ts[np.abs(ts) < 88.0].astype(np.float32)
-    worst32 = max(ulp_error(v, k3_ref(t), dtype=np.float32)
-                  for t, v in zip(ts32, k3(ts32)))
+    worst32 = max(ulp_error(v, k3_ref(t), dtype=np.float32) for t, v in zip(ts32, k3(ts32)))
     assert worst64 <= MAX_ULP and worst32 <= MAX_ULP
 
 
@@ -107,8 +143,7 @@ def test_float32_in_float32_out(t):
 @given(st.floats(min_value=-700, max_value=700, allow_nan=False))
 def test_k3_is_k1_plus_control_variate(t):
     # k3 = k1 + (rho - 1), rho = e^t: the identity the chapter uses.
-    assert k3(t) == pytest.approx(k1(t) + np.expm1(t), rel=1e-12,
-                                  abs=1e-15 * (1 + abs(t)))
+    assert k3(t) == pytest.approx(k1(t) + np.expm1(t), rel=1e-12, abs=1e-15 * (1 + abs(t)))
 
 
 def test_broadcast_shapes_and_scalars():
@@ -122,15 +157,18 @@ def test_broadcast_shapes_and_scalars():
     np.testing.assert_array_equal(k3(t)[1], k3(t[1]))
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, [0.0, np.nan],
-                                 np.array([1.0, np.inf], dtype=np.float32)])
-@pytest.mark.parametrize("f", [k1, k2, k3])
+@pytest.mark.parametrize(
+    "bad",
+    [np.nan, np.inf, -np.inf, [0.0, np.nan], np.array([1.0, np.inf], dtype=np.float32)],
+    ids=case_id,
+)
+@pytest.mark.parametrize("f", [k1, k2, k3], ids=case_id)
 def test_non_finite_input_names_log_ratio(f, bad):
     with pytest.raises(ValueError, match="log_ratio"):
         f(bad)
 
 
-@pytest.mark.parametrize("f", [k1, k2, k3])
+@pytest.mark.parametrize("f", [k1, k2, k3], ids=case_id)
 def test_non_real_input_names_log_ratio(f):
     for bad in (np.array([1 + 1j]), np.array(["a"])):
         with pytest.raises(ValueError, match="log_ratio"):

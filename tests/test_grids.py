@@ -26,6 +26,7 @@ from kltools.accuracy import (
     ulp_errors,
 )
 
+from ._ids import case_id
 from .reference import (
     cross_entropy_normal_ref,
     entropy_normal_ref,
@@ -43,9 +44,9 @@ FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
+@pytest.mark.parametrize("family", FAMILIES, ids=case_id)
 def test_grid(family, kind, dtype):
     func, grid, ref = FAMILIES[family]
     args = grid(kind, N, seed=2026, dtype=dtype)
@@ -54,13 +55,15 @@ def test_grid(family, kind, dtype):
     assert not np.any(np.isnan(out)) and not np.any(out < 0)
     refs = [ref(*(a[i] for a in args)) for i in range(N)]
     errors = ulp_errors(out, refs, dtype)
-    assert errors.max() <= BOUND[dtype]  # an inf where the KL is finite counts as an infinite error
+    assert (
+        errors.max() <= BOUND[dtype]
+    )  # an inf where the KL is finite counts as an infinite error
     worst = int(np.argmax(errors))  # the vectorised count agrees with the scalar one
     assert ulp_error(out[worst], refs[worst], dtype) == pytest.approx(errors[worst], rel=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
 def test_entropy_within_a_few_ulps_of_the_result(kind, dtype):
     """Relative accuracy everywhere, also on the near grid, which crosses the zero."""
     sigma = entropy_normal_grid(kind, N, seed=2026, dtype=dtype)
@@ -82,11 +85,16 @@ def _cross_entropy_terms(mu1, sigma1, mu2, sigma2):
     """delta^2/2 + r^2/2 + |log sigma2| + log(2 pi)/2: the terms of the literal formula."""
     with mp.workdps(50):
         m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (mu1, sigma1, mu2, sigma2))
-        return ((m1 - m2) / s2) ** 2 / 2 + (s1 / s2) ** 2 / 2 + abs(mp.log(s2)) + mp.log(2 * mp.pi) / 2
+        return (
+            ((m1 - m2) / s2) ** 2 / 2
+            + (s1 / s2) ** 2 / 2
+            + abs(mp.log(s2))
+            + mp.log(2 * mp.pi) / 2
+        )
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind", GRIDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=case_id)
+@pytest.mark.parametrize("kind", GRIDS, ids=case_id)
 def test_cross_entropy_within_a_few_ulps_of_its_parts(kind, dtype):
     """At most 4 ulps of its parts (1 in float32); the accuracy chapter's claim, at most
     8 ulps of the literal formula's terms, follows on these grids and is checked too."""

@@ -22,11 +22,21 @@ def test_same_record_as_myst_nb(monkeypatch):
 
     for value in VALUES:
         for display in (False, True):
-            theirs = published(monkeypatch, mg, "ipy_display", lambda: mg.glue("x", value, display=display))
-            ours = published(monkeypatch, IPython.display, "display", lambda: kn.glue("x", value, display=display))
+            theirs = published(
+                monkeypatch, mg, "ipy_display", lambda: mg.glue("x", value, display=display)
+            )
+            ours = published(
+                monkeypatch,
+                IPython.display,
+                "display",
+                lambda: kn.glue("x", value, display=display),
+            )
             assert ours == theirs, (value, display)
             (bundle,), kwargs = ours[0]
-            assert kwargs["metadata"]["scrapbook"] == {"name": "x", "mime_prefix": "" if display else kn.GLUE_PREFIX}
+            assert kwargs["metadata"]["scrapbook"] == {
+                "name": "x",
+                "mime_prefix": "" if display else kn.GLUE_PREFIX,
+            }
             assert all(key.startswith(kn.GLUE_PREFIX) != display for key in bundle)
 
 
@@ -34,7 +44,12 @@ def test_without_myst_nb_the_value_is_shown(monkeypatch, capsys):
     import IPython.display
 
     monkeypatch.setattr(kn.importlib.util, "find_spec", lambda name: None)
-    shown = published(monkeypatch, IPython.display, "display", lambda: kn.glue("eq", sp.Symbol("x") + 1, display=False))
+    shown = published(
+        monkeypatch,
+        IPython.display,
+        "display",
+        lambda: kn.glue("eq", sp.Symbol("x") + 1, display=False),
+    )
     assert isinstance(shown[0][0][0], Math) and shown[0][0][0].data == "x + 1"
     kn.glue("kl", 0.25, display=False)
     assert capsys.readouterr().out == "kl = 0.25\n"

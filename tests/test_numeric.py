@@ -16,6 +16,8 @@ from scipy import stats
 
 from kltools import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, kl_quad
 
+from ._ids import case_id
+
 # Monte Carlo checks fail by chance with probability P(|Z| > K) per check.  The
 # property below runs MC_EXAMPLES fixed examples (derandomised, fixed seeds);
 # K makes the chance that any of them fails MC_FALSE_FAILURE, under the normal
@@ -24,8 +26,6 @@ from kltools import Estimate, expect_monte_carlo, expect_quad, kl_monte_carlo, k
 MC_EXAMPLES = 150
 MC_FALSE_FAILURE = 1e-6
 K = float(stats.norm.isf(MC_FALSE_FAILURE / (2 * MC_EXAMPLES)))
-
-
 
 
 def kl_normal_ref(mu1, sigma1, mu2, sigma2) -> mp.mpf:
@@ -96,12 +96,16 @@ def test_quad_of_kl_near_q_equals_p_has_an_honest_bound():
     assert est.error < 1e-4 * est.value
 
 
-@pytest.mark.parametrize("args, name", [
-    ((0.0, 0.0, 0.0, 1.0), "sigma1"),
-    ((0.0, 1.0, 0.0, -2.0), "sigma2"),
-    ((np.nan, 1.0, 0.0, 1.0), "mu1"),
-    ((0.0, 1.0, np.inf, 1.0), "mu2"),
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((0.0, 0.0, 0.0, 1.0), "sigma1"),
+        ((0.0, 1.0, 0.0, -2.0), "sigma2"),
+        ((np.nan, 1.0, 0.0, 1.0), "mu1"),
+        ((0.0, 1.0, np.inf, 1.0), "mu2"),
+    ],
+    ids=case_id,
+)
 def test_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
         kl_quad(*args)
@@ -126,11 +130,20 @@ def test_bad_sample_size():
 # --- extreme inputs: |mu| >> sigma, overflow, names of bad arguments -----------
 
 
-@pytest.mark.parametrize("args", [
-    (1e10, 1e-6, 1e10, 1.1e-6),  # issue 16: was -0.0161 +- 2.2e-8 (quad), -0.0158 +- 0.00053 (MC)
-    (1e12, 1.0, 1e12 + 0.5, 1.0),
-    (-3e15, 2.0, -3e15, 1.0),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            1e10,
+            1e-6,
+            1e10,
+            1.1e-6,
+        ),  # issue 16: was -0.0161 +- 2.2e-8 (quad), -0.0158 +- 0.00053 (MC)
+        (1e12, 1.0, 1e12 + 0.5, 1.0),
+        (-3e15, 2.0, -3e15, 1.0),
+    ],
+    ids=case_id,
+)
 def test_mean_far_from_zero_keeps_its_precision(args):
     exact = kl_normal_ref(*args)
     quad, mc = kl_quad(*args), kl_monte_carlo(*args, n=100_000, seed=3)
@@ -182,16 +195,30 @@ def test_a_kl_at_the_overflow_threshold_has_an_infinite_error():
 
 
 def test_a_kl_just_below_overflow_is_finite_and_covered():
-    for args in [(0.0, 1.3e154, 0.0, 1.0), (0.0, 1e150, 0.0, 1.0), (1e300, 1e300, -1e300, 1e300),
-                 (1e308, 1.0, -1e308, 1.7e308), (1e-300, 1e-310, 0.0, 1e-310)]:
+    for args in [
+        (0.0, 1.3e154, 0.0, 1.0),
+        (0.0, 1e150, 0.0, 1.0),
+        (1e300, 1e300, -1e300, 1e300),
+        (1e308, 1.0, -1e308, 1.7e308),
+        (1e-300, 1e-310, 0.0, 1e-310),
+    ]:
         exact = kl_normal_ref(*args)
         assert math.isfinite(float(exact))
         assert covers(kl_quad(*args), exact)
         assert covers(kl_monte_carlo(*args, n=10_000), exact, K)
 
 
-@pytest.mark.parametrize("value, match", [([1.0], "mu1 must be a scalar"), ("1.0", "mu1"), (None, "mu1"),
-                                          (np.ones((1, 1)), "mu1 must be a scalar"), (1 + 0j, "mu1")])
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        ([1.0], "mu1 must be a scalar"),
+        ("1.0", "mu1"),
+        (None, "mu1"),
+        (np.ones((1, 1)), "mu1 must be a scalar"),
+        (1 + 0j, "mu1"),
+    ],
+    ids=case_id,
+)
 def test_a_non_scalar_argument_is_named(value, match):
     with pytest.raises(ValueError, match=match):
         kl_quad(value, 1.0, 0.0, 1.0)

@@ -37,7 +37,9 @@ def test_entropy_of_a_gaussian():
 
 def test_cross_entropy_against_a_general_gaussian():
     ce = cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2))
-    assert equivalent(ce, sp.log(2 * sp.pi * sigma2**2) / 2 + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2))
+    assert equivalent(
+        ce, sp.log(2 * sp.pi * sigma2**2) / 2 + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2)
+    )
 
 
 def test_kl_by_two_routes():
@@ -70,7 +72,12 @@ def test_counterexample_reports_a_point():
 
 
 def test_canonical_is_equal_to_its_input():
-    expr = sp.log(sigma2) - sp.log(sigma1) + (sigma1**2 + mu1**2 - 2 * mu1 * mu2 + mu2**2) / (2 * sigma2**2) - sp.Rational(1, 2)
+    expr = (
+        sp.log(sigma2)
+        - sp.log(sigma1)
+        + (sigma1**2 + mu1**2 - 2 * mu1 * mu2 + mu2**2) / (2 * sigma2**2)
+        - sp.Rational(1, 2)
+    )
     form = canonical(expr)
     assert equivalent(form, expr)
     assert form.count(sp.log) == 1  # the logs are combined into one
@@ -83,7 +90,9 @@ from kltools.symbolic import Derivation, Expectation, add, frac, latex, mul  # n
 
 def test_expectation_by_moments_equals_the_integral():
     e = Expectation(sp.expand((x - mu2) ** 2) + 3 * x, x, mu1, sigma1)
-    by_integral = sp.integrate(normal_pdf(x, mu1, sigma1) * ((x - mu2) ** 2 + 3 * x), (x, -sp.oo, sp.oo))
+    by_integral = sp.integrate(
+        normal_pdf(x, mu1, sigma1) * ((x - mu2) ** 2 + 3 * x), (x, -sp.oo, sp.oo)
+    )
     assert equivalent(e.doit(), by_integral)
     assert equivalent(e.doit(), sigma1**2 + (mu1 - mu2) ** 2 + 3 * mu1)
 
@@ -96,7 +105,11 @@ def test_expectation_refuses_what_it_cannot_integrate():
 
 
 def test_readable_forms_keep_their_order_and_their_value():
-    expr = add(sp.log(sigma2 / sigma1), frac(add(sigma1**2, (mu1 - mu2) ** 2), 2 * sigma2**2), -sp.Rational(1, 2))
+    expr = add(
+        sp.log(sigma2 / sigma1),
+        frac(add(sigma1**2, (mu1 - mu2) ** 2), 2 * sigma2**2),
+        -sp.Rational(1, 2),
+    )
     text = latex(expr)
     assert text.index(r"\log") < text.index(r"\frac{\sigma_{1}^{2}") < text.index(r"- \frac{1}{2}")
     assert equivalent(expr, kl_normal_textbook())
@@ -107,15 +120,31 @@ def test_derivation_asserts_every_step():
     import pytest
 
     d = Derivation("E", Expectation((x - mu2) ** 2, x, mu1, sigma1), "definition")
-    d.step(add(Expectation((x - mu1) ** 2, x, mu1, sigma1), mul(2, mu1 - mu2, Expectation(x - mu1, x, mu1, sigma1)), (mu1 - mu2) ** 2), "expand")
+    d.step(
+        add(
+            Expectation((x - mu1) ** 2, x, mu1, sigma1),
+            mul(2, mu1 - mu2, Expectation(x - mu1, x, mu1, sigma1)),
+            (mu1 - mu2) ** 2,
+        ),
+        "expand",
+    )
     d.step(add(sigma1**2, (mu1 - mu2) ** 2), "moments")
     with pytest.raises(AssertionError, match="step 4 is not equal to step 3"):
         d.step(add(sigma1**2, mu1**2), "a slip: the cross term dropped")
     assert len(d) == 3  # the wrong step was not appended
     with pytest.raises(AssertionError):
         d.check(sigma1**2)
-    d.check(cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2)) * 2 * sigma2**2
-            - sp.log(2 * sp.pi * sigma2**2) * sigma2**2, "2 sigma_2^2 (H(q, p) - log(2 pi sigma_2^2) / 2)")
+    d.check(
+        cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2))
+        * 2
+        * sigma2**2
+        - sp.log(2 * sp.pi * sigma2**2) * sigma2**2,
+        "2 sigma_2^2 (H(q, p) - log(2 pi sigma_2^2) / 2)",
+    )
     shown = d.latex()
-    assert shown.startswith("\\begin{aligned}") and shown.count("&=") == 3 and r"\text{moments}" in shown
+    assert (
+        shown.startswith("\\begin{aligned}")
+        and shown.count("&=") == 3
+        and r"\text{moments}" in shown
+    )
     assert d._repr_latex_().startswith("$\\displaystyle \\begin{aligned}")
