@@ -17,7 +17,7 @@ from kltools.notebook import glue
 from kltools.symbolic import (Equations, Expectation, add, equivalent, frac, integral_under,
                               mu, mul, normal_pdf, sigma, substituting, x)
 
-__all__ = ["one_half", "var", "v", "q_x", "p_x", "KL", "in_sigma", "E_q", "shown", "named",
+__all__ = ["one_half", "var", "v", "q_x", "p_x", "KL", "E_q", "shown", "named",
            "use_plot_style", "check_against_direct_integral", "sampling_rule",
            "sampling_line_table", "check_table", "bug_forms", "glue_bugs", "bug_table",
            "plot_bugs", "glue_bugs_at_mean_zero", "bug_ratios", "check_where_bug_1_hurts",
