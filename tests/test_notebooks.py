@@ -57,3 +57,25 @@ def test_every_figure_has_a_caption_and_alt_text(path):
             assert meta.get("figure", {}).get("caption"), f"{path.name} cell {i}: figure without a caption"
             assert meta.get("figure", {}).get("name"), f"{path.name} cell {i}: figure without a name to reference"
             assert len(meta.get("image", {}).get("alt", "")) > 20, f"{path.name} cell {i}: figure without alt text"
+
+
+def _folded_for_jupyter(cell, first):
+    """What a cell must carry so that JupyterLab, Colab and Binder fold it as the book does."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    need = set()
+    if first or "hide-input" in tags or "hide-cell" in tags:
+        need.add("source_hidden")
+    if "hide-output" in tags or "hide-cell" in tags:
+        need.add("outputs_hidden")
+    jupyter = cell.get("metadata", {}).get("jupyter", {})
+    return sorted(key for key in need if jupyter.get(key) is not True)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_folded_cell_is_folded_in_jupyter_too(path):
+    """hide-input: source_hidden; hide-output: outputs_hidden; hide-cell: both; the install
+    cell (the first code cell): source_hidden."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    missing = {i: keys for i, c in enumerate(cells) if (keys := _folded_for_jupyter(c, i == 0))}
+    assert not missing, f"{path.name}: code cells without metadata.jupyter {missing}"

@@ -1,4 +1,4 @@
-"""Checks behind the parameterization chapter (issue 14), independent of the notebook.
+"""Checks behind the chapter "σ, σ² or log σ²?", independent of the notebook.
 
 - The rule "the sampling line decides which KL line is right": for each sampling
   line, the matching KL line (as ``check_formula`` reads it) is the KL of the
@@ -22,7 +22,9 @@ import sympy as sp
 from scipy import stats
 
 from kltools import check_formula, expm1_minus_x, kl_normal
+from kltools.chapters import parameterization as chapter
 from kltools.checker import SYMBOLS
+from kltools.symbolic import Derivation, sigma
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "parameterization.ipynb"
 
@@ -50,7 +52,10 @@ def _as_function(check, reading):
     return sp.lambdify((SYMBOLS["mu"], SYMBOLS[reading]), check.expression)
 
 
-@pytest.mark.parametrize("line, names, reading, sigma_of, other", RULE)
+RULE_IDS = ["log-var", "log-std", "std", "var", "torch-scale"]
+
+
+@pytest.mark.parametrize("line, names, reading, sigma_of, other", RULE, ids=RULE_IDS)
 def test_the_matching_line_is_the_kl_of_what_is_sampled(line, names, reading, sigma_of, other):
     check = check_formula(line, names=names)
     assert check.verdict == "kl_qp" and not check.reinterpretation
@@ -61,7 +66,7 @@ def test_the_matching_line_is_the_kl_of_what_is_sampled(line, names, reading, si
         assert math.isclose(float(f(mu_, h_)), true, rel_tol=1e-12)
 
 
-@pytest.mark.parametrize("line, names, reading, sigma_of, other", RULE)
+@pytest.mark.parametrize("line, names, reading, sigma_of, other", RULE, ids=RULE_IDS)
 def test_the_other_readings_line_is_not(line, names, reading, sigma_of, other):
     check = check_formula(other, names=names)
     (name,) = set(names)
@@ -76,7 +81,7 @@ def test_the_other_readings_line_is_not(line, names, reading, sigma_of, other):
         assert abs(float(f(mu_, h_)) - true) > 0.1 * true
 
 
-@pytest.mark.parametrize("h_", [-1.5, 0.9])
+@pytest.mark.parametrize("h_", [-1.5, 0.9], ids=["narrow", "wide"])
 def test_monte_carlo_with_the_sampling_line_tells_the_lines_apart(h_):
     """Normal(mu, scale=logvar.exp()) samples with sigma = exp(h): the log-sigma
     line matches the sampled KL, the log-variance line (bug 1) does not."""
@@ -152,8 +157,47 @@ def test_the_chapter_shows_what_is_computed():
     assert float(_glued("param_bug1_ratio_wide")) == round(r_wide, 2)
     assert float(_glued("param_blog_ratio_5")) == round(r_wide, 2)
     assert int(_glued("param_blog_beta")) == 784 // 2
-    text = "".join("".join(c["source"]) for c in
-                   json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-                   if c["cell_type"] == "markdown")
-    assert "most for *wide* posteriors" in text
-    assert "a narrow posterior is\nthen penalised far too little" not in text
+
+
+# --- the chapter's functions (kltools.chapters.parameterization) ---
+
+KL_SIGMA = chapter.kl_normal_sigma()
+BUG_1, BUG_2 = chapter.bug_forms(KL_SIGMA)
+
+
+def test_the_rule_rows_fail_when_the_derived_kl_is_wrong():
+    sigma_of = {"mu + h*eps": chapter.H_POS}
+    right = {"mu + h*eps": KL_SIGMA.subs(sigma, chapter.H_POS)}
+    results = chapter.sampling_rule(sigma_of, right)
+    assert [r[1] for r in results] == ["right", "wrong"]
+    assert max(results[0][6]) <= chapter.K_SE < min(results[1][6])
+    wrong = {"mu + h*eps": KL_SIGMA.subs(sigma, chapter.H_POS**2)}  # bug 2 as "derived"
+    with pytest.raises(AssertionError):
+        chapter.sampling_rule(sigma_of, wrong)
+
+
+def test_the_bug_table_is_the_exact_expressions():
+    table = chapter.bug_table(KL_SIGMA, BUG_1, BUG_2).splitlines()
+    s_ = 5.0
+    true = float(kl_normal(0.0, s_, 0.0, 1.0))
+    b1, b2 = 0.5 * (s_ - 1 - math.log(s_)), 0.5 * (s_**4 - 1) - math.log(s_**2)
+    assert table[-1].split() == [f"{s_:.2f}", f"{true:.3f}", f"{b1:.3f}", f"{b1 / true:.2f}",
+                                 f"{b2:.3f}", f"{b2 / true:.2f}"]
+    with pytest.raises(AssertionError):  # the bugs exchanged: bug 1 would be above the KL
+        chapter.bug_table(KL_SIGMA, BUG_2, BUG_1)
+
+
+def test_where_bug_1_hurts_fails_for_the_other_bug():
+    chapter.check_where_bug_1_hurts(KL_SIGMA, BUG_1, BUG_2)
+    with pytest.raises(AssertionError):
+        chapter.check_where_bug_1_hurts(KL_SIGMA, BUG_2, BUG_1)
+
+
+def test_the_curvatures_are_the_fisher_information():
+    forms = [Derivation("KL", e) for e in (KL_SIGMA, KL_SIGMA.subs(sigma, sp.sqrt(chapter.var)),
+                                           KL_SIGMA.subs(sigma, sp.exp(chapter.v / 2)))]
+    curvature = chapter.glue_derivatives(*forms)
+    assert list(curvature.values()) == [2, sp.Rational(1, 2), sp.Rational(1, 2)]
+    chapter.check_worked_example(*forms, BUG_1, BUG_2)
+    with pytest.raises(AssertionError):
+        chapter.check_worked_example(*forms, BUG_2, BUG_1)
