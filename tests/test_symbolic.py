@@ -148,3 +148,17 @@ def test_derivation_asserts_every_step():
         and r"\text{moments}" in shown
     )
     assert d._repr_latex_().startswith("$\\displaystyle \\begin{aligned}")
+
+
+def test_a_displayed_half_is_compared_as_a_number():
+    """half(...) wraps 1/2 in UnevaluatedExpr; a wrong right-hand side is still refuted."""
+    import sympy as sp
+
+    from kltools.symbolic import add, counterexample, equivalent, frac, half, mu, sigma
+
+    shown = add(half(sp.log(2 * sp.pi)), frac(add(mu**2, sigma**2), 2))
+    right = sp.log(2 * sp.pi) / 2 + (mu**2 + sigma**2) / 2
+    assert equivalent(shown, right)
+    assert not equivalent(shown, right + sigma**2 / 10)
+    found = counterexample(shown, right + sigma**2 / 10)
+    assert found is not None and abs(found["a"] - found["b"]) > 0

@@ -234,7 +234,8 @@ def _values_at(a, b, point: dict, budget: _Budget):
     """(a, b) at ``point`` to 50 digits; None if undefined there, "range" if too large."""
     if not (_in_range(a, point, budget) and _in_range(b, point, budget)):
         return "range"
-    va, vb = (sp.N(e.subs(point), _DIGITS) for e in (a, b))
+    # doit() first: display helpers (half, frac) wrap numbers in UnevaluatedExpr, which N keeps
+    va, vb = (sp.N(e.doit().subs(point), _DIGITS) for e in (a, b))
     bad = (sp.zoo, sp.nan, sp.oo)
     if not (va.is_number and vb.is_number) or va.has(*bad) or vb.has(*bad):
         return None
