@@ -89,11 +89,19 @@ def test_cross_entropy_normal_on_a_random_sample(derived):
     """
     rng = np.random.default_rng(0)
     n = 200
-    pts = np.column_stack([rng.uniform(-5, 5, n), 10 ** rng.uniform(-2, 2, n),
-                           rng.uniform(-5, 5, n), 10 ** rng.uniform(-2, 2, n)])
+    pts = np.column_stack(
+        [
+            rng.uniform(-5, 5, n),
+            10 ** rng.uniform(-2, 2, n),
+            rng.uniform(-5, 5, n),
+            10 ** rng.uniform(-2, 2, n),
+        ]
+    )
     pts = pts[np.abs(cross_entropy_normal(*pts.T)) > 0.5]
     assert len(pts) > 150
-    err = max_ulp_error(cross_entropy_normal, derived["cross_entropy"], (mu1, sigma1, mu2, sigma2), pts)
+    err = max_ulp_error(
+        cross_entropy_normal, derived["cross_entropy"], (mu1, sigma1, mu2, sigma2), pts
+    )
     assert err <= MAX_ULP
 
 
@@ -149,7 +157,9 @@ def test_with_densities_evaluates_integrals_directly_and_expectations_by_moments
     q, p = sp.Function("q")(x), sp.Function("p")(x)
     ev = with_densities({q: normal_pdf(x, mu1, sigma1), p: normal_pdf(x, mu2, sigma2)})
     direct = ev(-integral(mul(q, sp.log(p))))
-    assert equivalent(direct, cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2)))
+    assert equivalent(
+        direct, cross_entropy_integral(normal_pdf(x, mu1, sigma1), normal_pdf(x, mu2, sigma2))
+    )
     by_moments = ev(-Expectation(sp.log(p), x, mu1, sigma1))
     assert equivalent(by_moments, direct)
     # no single density as the weight: the integrand is integrated as it is
@@ -181,12 +191,15 @@ def test_termwise_compares_sums_term_by_term_and_needs_shared_limits():
     t, s = sp.symbols("t_i s_i", real=True)
     with pytest.raises(AssertionError):
         Derivation("KL", total(t * sp.log(t / s)), evaluate=termwise()).step(
-            add(total(t * sp.log(t)), -total(t * sp.log(s))))
+            add(total(t * sp.log(t)), -total(t * sp.log(s)))
+        )
 
 
 def test_a_glued_derivation_has_a_deterministic_plain_text():
     """glue stores the text/plain repr and strict nbval compares it: no memory address."""
-    d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(sigma**2, "variance")
+    d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(
+        sigma**2, "variance"
+    )
     assert repr(d) == "E = E_q[(x - mu)^2]\n  = sigma^2"
     assert " at 0x" not in repr(d)
 
@@ -212,7 +225,7 @@ def test_a_weight_that_is_not_normal_is_integrated_as_it_is():
 
     laplace = sp.exp(-sp.Abs(x)) / 2
     assert _normal_parameters(laplace, x) is None
-    assert _normal_parameters(sp.exp(-x**4), x) is None
+    assert _normal_parameters(sp.exp(-(x**4)), x) is None
     assert _weighted_integral(laplace, x**2, x) == 2  # the variance of a unit Laplace
     m, s = _normal_parameters(normal_pdf(x, mu, sigma), x)
     assert m == mu and s == sigma

@@ -29,7 +29,9 @@ def test_there_are_notebooks():
 def test_every_code_cell_was_executed_in_order(path):
     counts = [c["execution_count"] for c in code_cells(path)]
     assert None not in counts, f"{path.name}: a code cell was never executed (nbval would skip it)"
-    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not executed top to bottom in one fresh kernel"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: not executed top to bottom in one fresh kernel"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -37,10 +39,18 @@ def test_no_stored_errors_or_nondeterministic_output(path):
     for i, cell in enumerate(code_cells(path)):
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"{path.name} cell {i} stored an error"
-            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), f"{path.name} cell {i} wrote to stderr"
-            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
-            assert not re.search(r" at 0x[0-9a-fA-F]+>", text), f"{path.name} cell {i} prints a memory address"
-            assert "image/png" not in out.get("data", {}) or "text/latex" not in out.get("data", {}), "sympy PNG math"
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), (
+                f"{path.name} cell {i} wrote to stderr"
+            )
+            text = "".join(out.get("text", "")) + "".join(
+                out.get("data", {}).get("text/plain", "")
+            )
+            assert not re.search(r" at 0x[0-9a-fA-F]+>", text), (
+                f"{path.name} cell {i} prints a memory address"
+            )
+            assert "image/png" not in out.get("data", {}) or "text/latex" not in out.get(
+                "data", {}
+            ), "sympy PNG math"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -54,9 +64,15 @@ def test_every_figure_has_a_caption_and_alt_text(path):
     for i, cell in enumerate(code_cells(path)):
         if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
             meta = cell.get("metadata", {}).get("mystnb", {})
-            assert meta.get("figure", {}).get("caption"), f"{path.name} cell {i}: figure without a caption"
-            assert meta.get("figure", {}).get("name"), f"{path.name} cell {i}: figure without a name to reference"
-            assert len(meta.get("image", {}).get("alt", "")) > 20, f"{path.name} cell {i}: figure without alt text"
+            assert meta.get("figure", {}).get("caption"), (
+                f"{path.name} cell {i}: figure without a caption"
+            )
+            assert meta.get("figure", {}).get("name"), (
+                f"{path.name} cell {i}: figure without a name to reference"
+            )
+            assert len(meta.get("image", {}).get("alt", "")) > 20, (
+                f"{path.name} cell {i}: figure without alt text"
+            )
 
 
 def _folded_for_jupyter(cell, first):

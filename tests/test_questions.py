@@ -41,8 +41,13 @@ def test_substituting_applies_definitions_in_order_even_when_they_bring_expectat
     # a KL symbol defined by an expectation of density symbols, defined later
     q, p = sp.Symbol("q(x)", positive=True), sp.Symbol("p(x)", positive=True)
     kl = sp.Symbol(r"\mathrm{KL}(q\,\Vert\,p)")
-    evaluate = substituting([(kl, Expectation(sp.log(q / p), x, mu1, sigma1)),
-                             (q, normal_pdf(x, mu1, sigma1)), (p, normal_pdf(x, mu2, sigma2))])
+    evaluate = substituting(
+        [
+            (kl, Expectation(sp.log(q / p), x, mu1, sigma1)),
+            (q, normal_pdf(x, mu1, sigma1)),
+            (p, normal_pdf(x, mu2, sigma2)),
+        ]
+    )
     assert equivalent(evaluate(kl + 1), kl_normal_textbook() + 1)
 
 
@@ -80,8 +85,11 @@ def test_integral_under_agrees_with_the_moments():
 def test_equations_render_each_row_from_its_expression():
     t = sp.Symbol("t", positive=True)
     h = t - 1 - sp.log(t)
-    block = Equations(("h(t)", h), ("h'(t)", (sp.diff(h, t), frac(t - 1, t)), "zero at $t = 1$"),
-                      (sp.Symbol("c"), add(1, t)))
+    block = Equations(
+        ("h(t)", h),
+        ("h'(t)", (sp.diff(h, t), frac(t - 1, t)), "zero at $t = 1$"),
+        (sp.Symbol("c"), add(1, t)),
+    )
     text = block.latex()
     assert text.startswith("\\begin{aligned}") and text.endswith("\\end{aligned}")
     assert text.count("&=") == 3 and text.count(" \\\\\n") == 2
@@ -97,7 +105,11 @@ def test_reprs_are_deterministic_plain_text():
     t = sp.Symbol("t", positive=True)
     block = Equations(("h(t)", t - 1 - sp.log(t)), ("h(1)", (0, 0)))
     first, second = repr(block).splitlines()
-    assert first.startswith("h(t) = ") and equivalent(sp.sympify(first[7:], locals={"t": t}), t - 1 - sp.log(t))
+    assert first.startswith("h(t) = ") and equivalent(
+        sp.sympify(first[7:], locals={"t": t}), t - 1 - sp.log(t)
+    )
     assert second == "h(1) = 0 = 0"
-    d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(sigma**2, "moments")
+    d = Derivation("E", Expectation((x - mu) ** 2, x, mu, sigma), "definition").step(
+        sigma**2, "moments"
+    )
     assert " at 0x" not in repr(d) and repr(d).splitlines()[1].strip() == "= sigma^2"

@@ -32,7 +32,9 @@ class AuthorYearLabelStyle(BaseLabelStyle):
         person = PersonStyle()  # the same defaults as the author_year citations
         template = join(sep=", ")[person.author_or_editor_or_title(full=False), year]
         data = {"style": SimpleNamespace(person=person)}
-        labels = [template.format_data({**data, "entry": e}).render_as("text") for e in sorted_entries]
+        labels = [
+            template.format_data({**data, "entry": e}).render_as("text") for e in sorted_entries
+        ]
         total, seen = Counter(labels), Counter()
         for label in labels:
             if total[label] > 1:
