@@ -1,4 +1,4 @@
-"""The helpers for the multivariate derivations (kltools.symbolic, "multivariate derivations").
+"""kltools.symbolic.matrix and kltools.symbolic.factors: the multivariate derivations' helpers.
 
 Each helper is checked against something independent: a display against the
 LaTeX a textbook prints, an expectation by moments against sympy's integral,

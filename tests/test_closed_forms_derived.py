@@ -1,4 +1,5 @@
-"""The foundations chapters' contracts that live here rather than on the page.
+"""The closed forms against the expressions the foundations chapters derive, and the
+derivation helpers those chapters use.
 
 * The closed forms in ``kltools`` against the expressions the chapters derive
   (sympy, evaluated with mpmath at 50 digits), to within 4 ulp, for the

@@ -1,4 +1,5 @@
-"""Tests for the numerics chapters' additions to kltools.symbolic and kltools.accuracy."""
+"""kltools.symbolic.display (scaled, Display, aligned rows), with substitute into an Expectation,
+matrices_equivalent and fisher_information, which the numerics chapters use."""
 
 import mpmath as mp
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tests for the helpers the reader-question chapters add to kltools.symbolic.
+"""kltools.symbolic.derivation and the helpers the reader-question chapters use with it.
 
 ``substituting`` (display symbols replaced by their definitions, also inside
 an Expectation), ``integral_under`` (the direct integral against a normal
