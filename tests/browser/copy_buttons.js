@@ -1,7 +1,7 @@
 // Visible code cells whose copy button (sphinx-copybutton) a reader cannot see:
 // missing, not displayed, or nearly transparent without a hover.
 () => Array.from(document.querySelectorAll("article div.cell_input div.highlight, article div.highlight"))
-  .filter((h) => h.getBoundingClientRect().width > 0)
+  .filter((h) => h.checkVisibility({ visibilityProperty: true }))  // not in a folded cell
   .filter((h) => {
     const b = h.querySelector("button.copybtn");
     if (!b) return true;
