@@ -38,9 +38,29 @@ shows exactly which page fails which check:
 - ``test_dark_mode``: the theme is dark, and every figure sits on a light
   background.
 
+- ``test_inline_math_is_never_cut_off``: at 390 and 1280 px every inline
+  formula is seen whole (it wraps after an operator).
+- ``test_phone_page_does_not_scroll_sideways``: at 390 px the page is no
+  wider than the screen.
+- ``test_phone_tables_show_every_column``: at 390 px every table cell is in
+  view without scrolling sideways, with its column's header beside it.
+- ``test_code_fits_a_phone``: at 390 px no code or output line is cut, and
+  every unfolded code cell shows its copy button.
+- ``test_contents_drawer_closes_on_a_tap``: the page's Contents drawer closes
+  when a section in it is tapped.
+- ``test_page_weight``: what a phone downloads for a page, gzipped, stays
+  within PAGE_WEIGHT_BUDGET.
+- ``test_display_equations_over_width_only_shrink``: the display equations
+  that need sideways scrolling at 390 px are exactly those listed in
+  tests/browser/equations_over_width.json (a ratchet).
+
 Plus site-wide checks: one search box and a working ☰ on desktop, search
-snippets without raw TeX, bibliography labels that match the author-year
-citations, chapter numbers on the cheat sheet's equations.
+snippets without raw TeX, the answer page first for what readers type, no
+raw TeX on screen while MathJax is still typesetting, bibliography labels
+that match the author-year citations, chapter numbers on the cheat sheet's
+equations.
+
+The JavaScript that measures each page is in tests/browser/*.js.
 
 Chromium is Debian's package, driven by Playwright with the system executable
 (no browser download).  Without Chromium the tests are skipped, with the
