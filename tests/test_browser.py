@@ -407,10 +407,14 @@ class Inspector:
         link = page.locator("#pst-secondary-sidebar-modal nav a[href^='#']:visible")
         if link.count() == 0:
             return ["the Contents drawer shows no section link"]
-        link.nth(link.count() // 2).tap()
+        try:
+            link.nth(link.count() // 2).tap(timeout=5000)
+        except Exception:
+            return ["a section link in the Contents drawer cannot be tapped (covered or off screen)"]
         try:
             page.wait_for_function(f"() => !({CONTENTS_IS_OPEN})()", timeout=3000)
         except Exception:
+            page.evaluate("() => document.querySelector('#pst-secondary-sidebar-modal').close()")
             return ["the Contents drawer stays open after a section in it is tapped"]
         return []
 

@@ -13,8 +13,8 @@
  *    equation also gets a tab stop, which the theme gives only to code,
  *    outputs and tables.
  * 2. Inline math that wraps: the top-level pieces of an inline formula are
- *    grouped into runs that end after a relation or binary operator, and
- *    kl-reader.css lets the line break between runs.
+ *    grouped into runs that end after a relation or binary operator, with a
+ *    zero-width space between runs where kl-reader.css lets the line break.
  * 3. Phone tables: each cell gets its column's header as `data-label`, which
  *    kl-reader.css shows when a table becomes one card per row.
  * 4. The phone "Contents" drawer closes when a link in it is tapped (the
@@ -78,6 +78,11 @@
     let previous = null;
     for (const piece of Array.from(math.children)) {
       const breakHere = previous && previous.tagName === "MJX-MO" && spaced(previous) && spaced(piece);
+      if (run && breakHere) {
+        const mark = document.createElement("mjx-kl-break");
+        mark.textContent = "\u200b"; // a zero-width space: the one place the line may break
+        math.insertBefore(mark, piece);
+      }
       if (!run || breakHere) {
         run = document.createElement("mjx-kl-run");
         math.insertBefore(run, piece);
@@ -87,9 +92,28 @@
     }
   }
 
+  // Punctuation right after a formula stays on its line: the formula and the
+  // punctuation share a nowrap span (the formula itself still breaks inside).
+  function keepPunctuation(span) {
+    const next = span.nextSibling;
+    const m = next && next.nodeType === Node.TEXT_NODE && /^[.,;:!?)\]]+/.exec(next.data);
+    if (!m || span.parentElement.classList.contains("kl-nobreak")) {
+      return;
+    }
+    const glue = document.createElement("span");
+    glue.className = "kl-nobreak";
+    span.parentElement.insertBefore(glue, span);
+    glue.appendChild(span);
+    glue.appendChild(document.createTextNode(m[0]));
+    next.data = next.data.slice(m[0].length);
+  }
+
   function wrapInlineMath() {
     document.querySelectorAll("span.math > mjx-container:not([display]) > mjx-math")
-      .forEach(wrapInlineFormula);
+      .forEach((math) => {
+        wrapInlineFormula(math);
+        keepPunctuation(math.parentElement.parentElement);
+      });
   }
 
   /* ---- 3. Phone tables ------------------------------------------------------ */
