@@ -118,10 +118,19 @@
 
   /* ---- 3. Phone tables ------------------------------------------------------ */
 
+  // a header's text with its math as plain text (the label is set before MathJax runs)
+  function headerText(th) {
+    const copy = th.cloneNode(true);
+    copy.querySelectorAll(".math").forEach((el) => {
+      el.textContent = texToText(el.textContent);
+    });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
   function labelTableCells() {
     document.querySelectorAll("article table").forEach((table) => {
       const heads = Array.from(table.querySelectorAll(":scope > thead > tr:last-child > th"))
-        .map((th) => th.textContent.trim());
+        .map(headerText);
       table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
         Array.from(row.children).forEach((cell, i) => {
           if (heads[i]) {
