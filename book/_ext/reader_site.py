@@ -6,10 +6,12 @@ book's root is the repository root, so the folder under ``book/`` is added to
 ``defer``, so the script runs after the theme's and Sphinx's scripts).
 
 What the files do is described at the top of each of them; in short:
-equations and wide tables scroll inside their own box with a visible cue and
-the equation number beside them, search snippets show math as text rather
-than raw TeX, and the mobile sidebar works (see the comment in _config.yml on
-``navbar_persistent`` for the part that is configuration).
+inline math wraps after its operators instead of being cut off, tables become
+one card per row on a phone, code wraps there and shows its copy button, raw
+TeX is hidden until MathJax has typeset it, the phone drawers close when a
+link in them is tapped, wide equations get a scroll cue, and search snippets
+show the article's prose with math as text.  (The mobile sidebar also needs
+``navbar_persistent``, see its comment in _config.yml.)
 """
 
 from __future__ import annotations

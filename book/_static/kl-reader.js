@@ -1,43 +1,38 @@
 /*
  * The book's reader-facing behaviour (loaded with `defer` by
  * book/_ext/reader_site.py).  Generic: it holds for equations and tables that
- * chapters add later.  tests/test_browser.py checks the result.
+ * chapters add later.  tests/test_browser.py checks the result.  What
+ * pydata-sphinx-theme 0.17 already does is not repeated here: it wraps every
+ * table in a scroll container, lets a display equation scroll in its own
+ * box, and gives code blocks, outputs and tables a tab stop when they scroll.
  *
- * 1. Scroll boxes.  A display equation or a table wider than the column
- *    scrolls inside its own box (kl-reader.css).  Here each such box gets the
- *    class `kl-overflows` (the fade cue at the edge that has more, and the
- *    height cap that keeps a wide table's scrollbar on screen), the classes
- *    `kl-scrolled` / `kl-at-end` as the reader scrolls, and a tab stop so a
- *    keyboard can scroll it.  A bare <table> that is in no scroll box is
- *    wrapped in one.
- * 2. Search snippets.  Sphinx builds a result's snippet from the text of the
- *    page's HTML, where math is still raw TeX ("\(\sigma_1^2\)").  The math
- *    is turned into plain text (σ₁²), and code cells' source is left out,
- *    before Sphinx takes the snippet.
+ * 1. Scroll cues.  A display equation or a table wider than the column gets
+ *    the class `kl-overflows` (the fade cue at the edge that has more, and
+ *    the height cap that keeps a wide table's scrollbar on screen) and the
+ *    classes `kl-scrolled` / `kl-at-end` as the reader scrolls.  A wide
+ *    equation also gets a tab stop, which the theme gives only to code,
+ *    outputs and tables.
+ * 2. Inline math that wraps: the top-level pieces of an inline formula are
+ *    grouped into runs that end after a relation or binary operator, with a
+ *    zero-width space between runs where kl-reader.css lets the line break.
+ * 3. Phone tables: each cell gets its column's header as `data-label`, which
+ *    kl-reader.css shows when a table becomes one card per row.
+ * 4. The phone "Contents" drawer closes when a link in it is tapped (the
+ *    theme closes it only on Escape or a tap outside it).
+ * 5. Math typeset: when MathJax never loads, the raw TeX that kl-reader.css
+ *    hides is shown again.
+ * 6. Search snippets.  Sphinx builds a result's snippet from the text of the
+ *    page's HTML, where math is still raw TeX ("\(\sigma_1^2\)") and the
+ *    launch buttons' labels come first.  The snippet is taken from the
+ *    article alone, with math as plain text (σ₁²) and without code cells'
+ *    source.
  */
 (() => {
   "use strict";
 
-  /* ---- 1. Scroll boxes ---------------------------------------------------- */
+  /* ---- 1. Scroll cues ------------------------------------------------------ */
 
-  const SCROLL_BOXES = [
-    'mjx-container[display="true"]',
-    ".pst-scrollable-table-container",
-    ".kl-table-scroll",
-  ].join(", ");
-
-  function wrapBareTables() {
-    document.querySelectorAll(".bd-article table").forEach((table) => {
-      const parent = table.parentElement;
-      if (!parent || parent.matches(".pst-scrollable-table-container, .kl-table-scroll")) {
-        return;
-      }
-      const box = document.createElement("div");
-      box.className = "kl-table-scroll";
-      parent.insertBefore(box, table);
-      box.appendChild(table);
-    });
-  }
+  const SCROLL_BOXES = 'mjx-container[display="true"], .pst-scrollable-table-container';
 
   function updateEdges(box) {
     box.classList.toggle("kl-scrolled", box.scrollLeft > 1);
@@ -50,8 +45,10 @@
   function markBox(box) {
     const overflows = box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("kl-overflows", overflows);
+    if (box.matches("mjx-container")) {
+      box.tabIndex = overflows ? 0 : -1;
+    }
     if (overflows) {
-      box.tabIndex = 0;
       updateEdges(box);
     }
     if (!watched.has(box)) {
@@ -67,28 +64,113 @@
     document.querySelectorAll(SCROLL_BOXES).forEach(markBox);
   }
 
-  function setUpScrollBoxes() {
-    wrapBareTables();
-    if (window.ResizeObserver) {
-      // a box changes size with the window, a font load, an opened toggle
-      resizeObserver = new ResizeObserver((entries) => entries.forEach((e) => markBox(e.target)));
+  /* ---- 2. Inline math that wraps ------------------------------------------- */
+
+  // MathJax's CHTML output puts the space around a relation (space="4") or a
+  // binary operator (space="3") on the operator and on the piece after it.
+  const spaced = (el) => Number(el.getAttribute("space") || 0) >= 3;
+
+  function wrapInlineFormula(math) {
+    if (math.querySelector(":scope > mjx-kl-run")) {
+      return;
     }
-    markScrollBoxes();
-    // equations exist only once MathJax has typeset them
-    const whenTypeset = () => {
-      const startup = window.MathJax && window.MathJax.startup;
-      if (startup && startup.promise) {
-        startup.promise.then(markScrollBoxes);
+    let run = null;
+    let previous = null;
+    for (const piece of Array.from(math.children)) {
+      const breakHere = previous && previous.tagName === "MJX-MO" && spaced(previous) && spaced(piece);
+      if (run && breakHere) {
+        const mark = document.createElement("mjx-kl-break");
+        mark.textContent = "\u200b"; // a zero-width space: the one place the line may break
+        math.insertBefore(mark, piece);
       }
-    };
-    if (document.readyState === "complete") {
-      whenTypeset();
-    } else {
-      window.addEventListener("load", whenTypeset);
+      if (!run || breakHere) {
+        run = document.createElement("mjx-kl-run");
+        math.insertBefore(run, piece);
+      }
+      run.appendChild(piece);
+      previous = piece;
     }
   }
 
-  /* ---- 2. Search snippets without raw TeX --------------------------------- */
+  // Punctuation right after a formula stays on its line: the formula and the
+  // punctuation share a nowrap span (the formula itself still breaks inside).
+  function keepPunctuation(span) {
+    const next = span.nextSibling;
+    const m = next && next.nodeType === Node.TEXT_NODE && /^[.,;:!?)\]]+/.exec(next.data);
+    if (!m || span.parentElement.classList.contains("kl-nobreak")) {
+      return;
+    }
+    const glue = document.createElement("span");
+    glue.className = "kl-nobreak";
+    span.parentElement.insertBefore(glue, span);
+    glue.appendChild(span);
+    glue.appendChild(document.createTextNode(m[0]));
+    next.data = next.data.slice(m[0].length);
+  }
+
+  function wrapInlineMath() {
+    document.querySelectorAll("span.math > mjx-container:not([display]) > mjx-math")
+      .forEach((math) => {
+        wrapInlineFormula(math);
+        keepPunctuation(math.parentElement.parentElement);
+      });
+  }
+
+  /* ---- 3. Phone tables ------------------------------------------------------ */
+
+  // a header's text with its math as plain text (the label is set before MathJax runs)
+  function headerText(th) {
+    const copy = th.cloneNode(true);
+    copy.querySelectorAll(".math").forEach((el) => {
+      el.textContent = texToText(el.textContent);
+    });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  function labelTableCells() {
+    document.querySelectorAll("article table").forEach((table) => {
+      const heads = Array.from(table.querySelectorAll(":scope > thead > tr:last-child > th"))
+        .map(headerText);
+      table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
+        Array.from(row.children).forEach((cell, i) => {
+          if (heads[i]) {
+            cell.setAttribute("data-label", heads[i]);
+          }
+        });
+      });
+    });
+  }
+
+  /* ---- 4. The phone "Contents" drawer --------------------------------------- */
+
+  function closeDrawerOnLinkTap() {
+    document.querySelectorAll("dialog#pst-primary-sidebar-modal, dialog#pst-secondary-sidebar-modal")
+      .forEach((dialog) => {
+        dialog.addEventListener("click", (event) => {
+          if (dialog.open && event.target.closest("a[href]")) {
+            dialog.close();
+          }
+        });
+      });
+  }
+
+  /* ---- 5. Math typeset -------------------------------------------------------- */
+
+  function whenTypeset() {
+    const startup = window.MathJax && window.MathJax.startup;
+    if (!(startup && startup.promise)) {
+      if (document.querySelector(".math")) {
+        document.documentElement.classList.add("kl-math-failed");
+      }
+      return;
+    }
+    startup.promise.then(() => {
+      wrapInlineMath();
+      markScrollBoxes();
+    }, () => document.documentElement.classList.add("kl-math-failed"));
+  }
+
+  /* ---- 6. Search snippets ---------------------------------------------- */
 
   const SYMBOLS = {
     alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε",
@@ -170,6 +252,12 @@
     const htmlToText = Search.htmlToText;
     Search.htmlToText = (htmlString, anchor) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      // the article only: not the header's launch and download buttons
+      const main = doc.querySelector('[role="main"]');
+      const article = doc.querySelector("article.bd-article");
+      if (main && article) {
+        main.replaceChildren(article);
+      }
       // a snippet quotes the prose around a match, not the code cells' source
       doc.querySelectorAll("div.cell_input").forEach((el) => el.remove());
       doc.querySelectorAll(".math").forEach((el) => {
@@ -183,10 +271,26 @@
 
   /* ---- start -------------------------------------------------------------- */
 
+  function start() {
+    labelTableCells();
+    closeDrawerOnLinkTap();
+    if (window.ResizeObserver) {
+      // a box changes size with the window, a font load, an opened toggle
+      resizeObserver = new ResizeObserver((entries) => entries.forEach((e) => markBox(e.target)));
+    }
+    markScrollBoxes();
+    // equations exist only once MathJax has typeset them
+    if (document.readyState === "complete") {
+      whenTypeset();
+    } else {
+      window.addEventListener("load", whenTypeset);
+    }
+  }
+
   patchSearchSnippets(); // before Sphinx fetches the first result page
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpScrollBoxes);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    setUpScrollBoxes();
+    start();
   }
 })();

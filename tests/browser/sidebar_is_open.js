@@ -1,0 +1,1 @@
+() => { const d = document.querySelector('#pst-primary-sidebar-modal'); return !!(d && d.open); }
