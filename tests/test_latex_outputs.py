@@ -63,10 +63,8 @@ def malformed(tex: str) -> list[str]:
 
 
 # A glued equation whose sympy symbol is being renamed on another branch.
-KNOWN = {
-    ("monte-carlo", "mc_lambda_star"): "equation (13.10), eq-mc-lambda-star: the sympy symbol "
-    "E_q[rho^2] has no braces, so its name prints as \\mathbb E^{2]}_{q[\\rho}",
-}
+# (notebook, glued name) -> why its LaTeX is known to be malformed; empty while none is
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _cases():
