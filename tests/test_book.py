@@ -17,11 +17,17 @@ def test_every_labelled_equation_is_rendered_with_a_number(built_book):
     total = 0
     for nb in sorted((ROOT / "book").glob("*.ipynb")):
         source = nb.read_text(encoding="utf-8")
-        labels = set(re.findall(r":label: ([\w-]+)", source)) | set(re.findall(r"\$\$ \(([\w-]+)\)", source))
-        labels = {label for label in labels if label.startswith("eq-")}  # exercises and figures have labels too
+        labels = set(re.findall(r":label: ([\w-]+)", source)) | set(
+            re.findall(r"\$\$ \(([\w-]+)\)", source)
+        )
+        labels = {
+            label for label in labels if label.startswith("eq-")
+        }  # exercises and figures have labels too
         page = (html / "book" / f"{nb.stem}.html").read_text(encoding="utf-8")
         for label in labels:
-            block = re.search(rf'id="equation-{label}">\s*<span class="eqno">\((\d+(\.\d+)?)\)', page)  # (4.1), or (4) in unnumbered parts
+            block = re.search(
+                rf'id="equation-{label}">\s*<span class="eqno">\((\d+(\.\d+)?)\)', page
+            )  # (4.1), or (4) in unnumbered parts
             assert block, f"{nb.stem}: equation {label} is not rendered with a number"
         total += len(labels)
     assert total >= 20

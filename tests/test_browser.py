@@ -88,14 +88,33 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM = next((p for p in [*(shutil.which(c) for c in _CANDIDATES), "/usr/bin/chromium"] if p and os.path.exists(p)), None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = next(
+    (
+        p
+        for p in [*(shutil.which(c) for c in _CANDIDATES), "/usr/bin/chromium"]
+        if p and os.path.exists(p)
+    ),
+    None,
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if CHROMIUM is None:
     if os.environ.get("KLTOOLS_REQUIRE_BROWSER"):
         pytest.fail("KLTOOLS_REQUIRE_BROWSER is set but no chromium was found", pytrace=False)
-    pytest.skip("no chromium found; install it with `apt-get install chromium` (Debian) to run the browser test", allow_module_level=True)
+    pytest.skip(
+        "no chromium found; install it with `apt-get install chromium` (Debian) "
+        "to run the browser test",
+        allow_module_level=True,
+    )
 
 DESKTOP = dict(viewport={"width": 1280, "height": 800})  # a common laptop screen
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
@@ -108,7 +127,9 @@ MODES = {
 }
 WIDTHS = {"390": "phone", "1280": "desktop-dark"}
 MIN_FIGURE_TEXT_PX = 9.0  # "text at least about 9 px at the rendered size on a phone"
-MATPLOTLIB_TEXT_PT = 10.0  # matplotlib's default size for tick labels and legends (rcParams font.size)
+MATPLOTLIB_TEXT_PT = (
+    10.0  # matplotlib's default size for tick labels and legends (rcParams font.size)
+)
 
 
 def toc_pages() -> list[str]:
@@ -152,7 +173,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(built_book):
     html, _ = built_book
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield html, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -197,7 +220,10 @@ STREAM_CHECK = js("streams.js")
 FIGURES = js("figures.js")
 DARK_CHECK = js("dark.js")
 SIDEBAR_IS_OPEN = js("sidebar_is_open.js")
-CONTENTS_IS_OPEN = "() => { const d = document.querySelector('#pst-secondary-sidebar-modal'); return !!(d && d.open); }"
+CONTENTS_IS_OPEN = (
+    "() => { const d = document.querySelector('#pst-secondary-sidebar-modal');"
+    " return !!(d && d.open); }"
+)
 SIDEBAR_LINKS = js("sidebar_links.js")
 INLINE_MATH_CHECK = js("inline_math.js")
 TABLE_CELLS_CHECK = js("table_cells.js")
@@ -214,15 +240,29 @@ MATHJAX_STILL_TYPESETTING = "window.MathJax = {startup: {promise: new Promise(()
 # Raw reprs in outputs.  Each pattern is what a reader should never see in a book.
 
 REPR_PATTERNS = [
-    ("a numpy scalar repr", re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)\w*\(|\bnumpy\.\w+\(")),
+    (
+        "a numpy scalar repr",
+        re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)\w*\(|\bnumpy\.\w+\("),
+    ),
     ("a numpy array repr", re.compile(r"\barray\(\[")),
-    ("a printed numpy array", re.compile(r"\[\s*[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)\s+[-+]?(?:\d|nan\b|inf\b)")),
+    (
+        "a printed numpy array",
+        re.compile(r"\[\s*[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)\s+[-+]?(?:\d|nan\b|inf\b)"),
+    ),
     ("a Python list of strings", re.compile(r"""\[\s*(['"])[^'"\n]*\1\s*[,\]]""")),
-    ("a Python dict", re.compile(r"""\{\s*(['"])[^'"\n]+\1\s*:|\{\s*[A-Za-z_]\w*\s*:\s*[-+]?\d""")),
+    (
+        "a Python dict",
+        re.compile(r"""\{\s*(['"])[^'"\n]+\1\s*:|\{\s*[A-Za-z_]\w*\s*:\s*[-+]?\d"""),
+    ),
     ("sympy's ** power", re.compile(r"\*\*")),
     ("sympy's sqrt(", re.compile(r"\bsqrt\(")),
     ("a sympy constructor", re.compile(r"\b(?:Eq|Symbol|Matrix|Piecewise|Integral|Rational)\(")),
-    ("an object repr", re.compile(r"<[\w.]+ (?:object )?at 0x[0-9a-fA-F]+>|<Figure size|<matplotlib\.|\[<matplotlib")),
+    (
+        "an object repr",
+        re.compile(
+            r"<[\w.]+ (?:object )?at 0x[0-9a-fA-F]+>|<Figure size|<matplotlib\.|\[<matplotlib"
+        ),
+    ),
 ]
 RESULT_PATTERNS = [  # a bare text/plain result that is a Python container or string
     ("a tuple/list/dict result", re.compile(r"^\s*[\[({]")),
@@ -237,7 +277,7 @@ def raw_reprs(items) -> list[str]:
         for what, pattern in patterns:
             m = pattern.search(text)
             if m:
-                line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0].strip()
+                line = text[text.rfind("\n", 0, m.start()) + 1 :].split("\n", 1)[0].strip()
                 problems.append(f"{kind} output shows {what}: {line[:90]!r}")
                 break
     return problems
@@ -255,29 +295,42 @@ def _svg_text_sizes(svg: str) -> tuple[float, list[float]]:
     width = float(box.group(1)) if box else float(re.search(r'width="([\d.]+)', svg).group(1))
     sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg)]
     sizes += [float(s) for s in re.findall(r"font:\s*(?:\w+\s+)*([\d.]+)px", svg)]
-    sizes += [100 * float(s) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", svg)]  # text as paths: scale = size / 100
+    sizes += [
+        100 * float(s) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", svg)
+    ]  # text as paths: scale = size / 100
     return width, sizes
 
 
-def smallest_figure_text_px(path: Path, rendered_width: float, natural_width: float) -> tuple[float, str]:
+def smallest_figure_text_px(
+    path: Path, rendered_width: float, natural_width: float
+) -> tuple[float, str]:
     """Estimated smallest text size, in CSS px, of a figure as rendered."""
     if path.suffix.lower() == ".svg":
         width, sizes = _svg_text_sizes(path.read_text(encoding="utf-8", errors="replace"))
-        base = [s for s in set(sizes) if not any(abs(s - _SCRIPT * t) < 0.05 * t for t in sizes)] or sizes
+        base = [
+            s for s in set(sizes) if not any(abs(s - _SCRIPT * t) < 0.05 * t for t in sizes)
+        ] or sizes
         if not base:
             return float("inf"), "SVG without text"
-        return min(base) * rendered_width / width, f"{min(base):g} pt text in a {width:g} pt wide SVG"
+        return min(
+            base
+        ) * rendered_width / width, f"{min(base):g} pt text in a {width:g} pt wide SVG"
     from PIL import Image
 
     with Image.open(path) as im:
         dpi = float((im.info.get("dpi") or (100, 100))[0]) or 100.0
         natural = natural_width or im.size[0]
     px = MATPLOTLIB_TEXT_PT * dpi / 72 * rendered_width / natural
-    return px, f"{natural} px wide PNG at {dpi:.0f} dpi ({natural / dpi:.1f} in), matplotlib's {MATPLOTLIB_TEXT_PT:g} pt text"
+    return (
+        px,
+        f"{natural} px wide PNG at {dpi:.0f} dpi ({natural / dpi:.1f} in), "
+        f"matplotlib's {MATPLOTLIB_TEXT_PT:g} pt text",
+    )
 
 
 # --------------------------------------------------------------------------------------
 # One visit per page and mode; the checks share it.
+
 
 class Inspector:
     def __init__(self, browser, html_dir: Path, base: str):
@@ -303,10 +356,19 @@ class Inspector:
     def _open(self, mode, page_path):
         errors: list[str] = []
         page = self.context(mode).new_page()
-        page.on("console", lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"))
+        page.on(
+            "console",
+            lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"),
+        )
         page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-        page.on("requestfailed", lambda req: errors.append(f"failed request: {req.url} ({req.failure})"))
-        page.on("response", lambda resp: resp.status >= 400 and errors.append(f"HTTP {resp.status}: {resp.url}"))
+        page.on(
+            "requestfailed",
+            lambda req: errors.append(f"failed request: {req.url} ({req.failure})"),
+        )
+        page.on(
+            "response",
+            lambda resp: resp.status >= 400 and errors.append(f"HTTP {resp.status}: {resp.url}"),
+        )
         page.goto(self.base + page_path, wait_until="load")
         page.evaluate(WAIT_FOR_MATH)
         return page, errors
@@ -317,7 +379,7 @@ class Inspector:
             url, fragment = urldefrag(href)
             if not url.startswith(self.base):
                 continue  # external: repository, Binder, Colab buttons
-            target = self.html_dir / unquote(urlparse(url).path[len(urlparse(self.base).path):])
+            target = self.html_dir / unquote(urlparse(url).path[len(urlparse(self.base).path) :])
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():
@@ -332,7 +394,10 @@ class Inspector:
         if math["count"] and not math["mathjax"]:
             problems.append("MathJax did not load")
         if math["untypeset"]:
-            problems.append(f"{len(math['untypeset'])} math element(s) not typeset, e.g. {math['untypeset'][0]!r}")
+            problems.append(
+                f"{len(math['untypeset'])} math element(s) not typeset, "
+                f"e.g. {math['untypeset'][0]!r}"
+            )
         if math["errors"]:
             problems.append(f"{math['errors']} MathJax error node(s)")
         return problems
@@ -363,7 +428,9 @@ class Inspector:
         page, errors = self._open("phone", page_path)
         math = page.evaluate(MATH_CHECK)
         result = {
-            "renders": errors + self._math_problems(math) + [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)],
+            "renders": errors
+            + self._math_problems(math)
+            + [f"image did not load: {src}" for src in page.evaluate(IMAGE_CHECK)],
             "equations": page.evaluate(EQUATION_CHECK),
             "equation_fit": page.evaluate(EQUATION_FIT),
             "tables": page.evaluate(TABLE_CHECK)["problems"],
@@ -372,13 +439,19 @@ class Inspector:
             "page_width": page.evaluate(PAGE_WIDTH_CHECK),
             "code": page.evaluate(CODE_CHECK) + page.evaluate(COPY_BUTTONS),
             "figures": page.evaluate(FIGURES),
-            "weight": self._gzip_bytes(page.evaluate(
-                "() => performance.getEntriesByType('resource').map(e => e.name).concat([location.href])")),
+            "weight": self._gzip_bytes(
+                page.evaluate(
+                    "() => performance.getEntriesByType('resource').map(e => e.name)"
+                    ".concat([location.href])"
+                )
+            ),
         }
         seen = len(errors)
         result["contents"] = self._tap_contents(page) + errors[seen:]
         seen = len(errors)
-        result["navigation"] = self._tap_navigation(page) + errors[seen:]  # and any error the taps raised
+        result["navigation"] = (
+            self._tap_navigation(page) + errors[seen:]
+        )  # and any error the taps raised
         page.close()
         return result
 
@@ -389,7 +462,7 @@ class Inspector:
             path = urlparse(url).path
             if not url.startswith(self.base) or not path:
                 continue
-            file = self.html_dir / unquote(path[len(urlparse(self.base).path):])
+            file = self.html_dir / unquote(path[len(urlparse(self.base).path) :])
             if file.is_file():
                 sizes[str(file.relative_to(self.html_dir))] = _gzip_size(file)
         return sizes
@@ -410,7 +483,9 @@ class Inspector:
         try:
             link.nth(link.count() // 2).tap(timeout=5000)
         except Exception:
-            return ["a section link in the Contents drawer cannot be tapped (covered or off screen)"]
+            return [
+                "a section link in the Contents drawer cannot be tapped (covered or off screen)"
+            ]
         try:
             page.wait_for_function(f"() => !({CONTENTS_IS_OPEN})()", timeout=3000)
         except Exception:
@@ -431,18 +506,30 @@ class Inspector:
         links = page.evaluate(SIDEBAR_LINKS)
         others = [link for link in links if urldefrag(link["url"])[0] != here]
         if not others:
-            return [f"the navigation opened but shows no chapter link to another page ({len(links)} links visible)"]
+            return [
+                "the navigation opened but shows no chapter link to another page "
+                f"({len(links)} links visible)"
+            ]
         link = others[len(others) // 2]
         target = urldefrag(link["url"])[0]
         # The chapter itself is not loaded again: its request is answered with a stub
         # page, which is enough to see that the tap navigated (and a page closed in
         # the middle of a real load can hang Playwright).
-        page.route(target, lambda route: route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>stub</title>"))
+        page.route(
+            target,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body="<!doctype html><title>stub</title>"
+            ),
+        )
         try:
             with page.expect_navigation(wait_until="load", timeout=5000):
-                page.locator("#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal").nth(link["index"]).tap()
+                page.locator(
+                    "#pst-primary-sidebar-modal nav.bd-docs-nav a.reference.internal"
+                ).nth(link["index"]).tap()
         except Exception:
-            return [f"tapping the chapter link {link['text']!r} in the navigation did not navigate"]
+            return [
+                f"tapping the chapter link {link['text']!r} in the navigation did not navigate"
+            ]
         if urldefrag(page.url)[0] != target:
             return [f"tapping {link['text']!r} went to {page.url}, not {target}"]
         return []
@@ -468,10 +555,11 @@ def _report(page_path, problems):
 # --------------------------------------------------------------------------------------
 # The checks, one test per page (and width).
 
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page_path", PAGES)
 def test_page_renders(site, inspector, page_path, width):
-    """No console error or failed request; MathJax typesets everything; images load; links resolve."""
+    """No console error or failed request; MathJax typesets all; images load; links resolve."""
     html_dir, _ = site
     assert (html_dir / page_path).exists(), f"{page_path} was not built"
     problems = inspector.get(WIDTHS[width], page_path)["renders"]
@@ -480,7 +568,7 @@ def test_page_renders(site, inspector, page_path, width):
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_phone_navigation(inspector, page_path):
-    """On a 390 px touch screen, ☰ opens the table of contents and a chapter link in it navigates."""
+    """On a 390 px touch screen, ☰ opens the contents and a chapter link in it navigates."""
     problems = inspector.get("phone", page_path)["navigation"]
     assert not problems, _report(page_path, problems)
 
@@ -488,7 +576,7 @@ def test_phone_navigation(inspector, page_path):
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page_path", PAGES)
 def test_equations_fit(inspector, page_path, width):
-    """A display equation fits its column or scrolls in its own box; its number is visible beside it."""
+    """A display equation fits its column or scrolls in its own box; its number is in view."""
     problems = inspector.get(WIDTHS[width], page_path)["equations"]
     assert not problems, _report(page_path, problems)
 
@@ -530,15 +618,26 @@ def test_printed_output_is_one_box(inspector, page_path):
 
 
 # Typesetting slips in the TeX that MathJax receives, and placeholders in the text.
-_MATH_TEX = re.compile(r'<(?:span|div) class="[^"]*\bmath notranslate nohighlight"[^>]*>(.*?)</(?:span|div)>', re.S)
+_MATH_TEX = re.compile(
+    r'<(?:span|div) class="[^"]*\bmath notranslate nohighlight"[^>]*>(.*?)</(?:span|div)>', re.S
+)
 _TEXT_GROUP = re.compile(r"\\(?:text|textrm|textit|textbf|mbox)\s*\{([^{}]*)\}")
 _SLIPS = [
-    (re.compile(r"\\operatorname\*?\s*\{\s*[A-Za-z]+\d+\s*\}"),
-     "MathJax 3 splits the digits off an \\operatorname ('expm 1(d)'): write \\mathrm{expm1}"),
-    (re.compile(r"\\mathrm\s*\{\s*KL\s*\}\s*\((?:[^()|\\]|\\[a-z,;: ]+|\\[^|])*(?<!\\)\|(?!\|)"),
-     "KL with a single bar, KL(q | p): write \\| (in a Markdown table, \\Vert, since | splits the cell)"),
+    (
+        re.compile(r"\\operatorname\*?\s*\{\s*[A-Za-z]+\d+\s*\}"),
+        "MathJax 3 splits the digits off an \\operatorname ('expm 1(d)'): write \\mathrm{expm1}",
+    ),
+    (
+        re.compile(
+            r"\\mathrm\s*\{\s*KL\s*\}\s*\((?:[^()|\\]|\\[a-z,;: ]+|\\[^|])*(?<!\\)\|(?!\|)"
+        ),
+        "KL with a single bar, KL(q | p): write \\| (in a Markdown table, \\Vert, "
+        "since | splits the cell)",
+    ),
 ]
-_PLACEHOLDER = re.compile(r"<[A-Za-z][\w .-]{0,30}\b(?:URL|url|path|name|here)>|\b(?:TODO|FIXME|XXX)\b")
+_PLACEHOLDER = re.compile(
+    r"<[A-Za-z][\w .-]{0,30}\b(?:URL|url|path|name|here)>|\b(?:TODO|FIXME|XXX)\b"
+)
 
 
 @pytest.mark.parametrize("page_path", PAGES)
@@ -560,15 +659,27 @@ def test_no_typesetting_slips_or_placeholders(site, page_path):
             if "\n" in group:
                 before, after = group.split("\n", 1)
                 shown = " ".join(group.split())
-                problems.append(f"a line break inside \\text{{{shown[:50]}}} is dropped by MathJax: "
-                                f"the reader sees \"{(before.split() or [''])[-1] + (after.split() or [''])[0]}\"")
+                problems.append(
+                    f"a line break inside \\text{{{shown[:50]}}} is dropped by MathJax: "
+                    "the reader sees "
+                    f'"{(before.split() or [""])[-1] + (after.split() or [""])[0]}"'
+                )
         for pattern, why in _SLIPS:
             m = pattern.search(tex)
             if m:
                 problems.append(f"{why}: found {m.group(0)[:60]}")
-    main = re.search(r'<main[^>]*>(.*?)</main>', page, re.S)
-    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", main.group(1) if main else page, flags=re.S)))
-    problems += [f"placeholder in the text: \"{' '.join(m.group(0).split())}\"" for m in _PLACEHOLDER.finditer(text)]
+    main = re.search(r"<main[^>]*>(.*?)</main>", page, re.S)
+    text = html_lib.unescape(
+        re.sub(
+            r"<[^>]+>",
+            " ",
+            re.sub(r"<(script|style)\b.*?</\1>", "", main.group(1) if main else page, flags=re.S),
+        )
+    )
+    problems += [
+        f'placeholder in the text: "{" ".join(m.group(0).split())}"'
+        for m in _PLACEHOLDER.finditer(text)
+    ]
     assert not problems, _report(page_path, problems)
 
 
@@ -579,16 +690,22 @@ def _tex(text: str) -> str:
 
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_each_result_shown_once(site, page_path):
-    """A sympy result displayed as a cell's bare output is not also a numbered equation on the page.
+    """A sympy result shown as a cell's bare output is not also a numbered equation on the page.
 
     (A cell whose result is glued as a numbered equation must not also end with
     the bare expression: the reader sees the formula twice.)
     """
     html_dir, _ = site
     page = (html_dir / page_path).read_text(encoding="utf-8")
-    outputs = re.findall(r'<div class="output text_latex math notranslate nohighlight">\s*(.*?)</div>', page, re.S)
-    numbered = re.findall(r'<div class="[^"]*math notranslate nohighlight" id="(equation-[^"]*)">\s*'
-                          r'<span class="eqno">\(([^)<]*)\).*?</span>(.*?)</div>', page, re.S)
+    outputs = re.findall(
+        r'<div class="output text_latex math notranslate nohighlight">\s*(.*?)</div>', page, re.S
+    )
+    numbered = re.findall(
+        r'<div class="[^"]*math notranslate nohighlight" id="(equation-[^"]*)">\s*'
+        r'<span class="eqno">\(([^)<]*)\).*?</span>(.*?)</div>',
+        page,
+        re.S,
+    )
     problems = []
     for out in outputs:
         tex = _tex(out)
@@ -597,7 +714,9 @@ def test_each_result_shown_once(site, page_path):
         twin = next((number for _, number, eq in numbered if tex in _tex(eq)), None)
         if twin:
             shown = re.sub(r"\\displaystyle|\\\[|\\\]|\s+", " ", html_lib.unescape(out)).strip()
-            problems.append(f"a cell's bare output shows {shown[:60]} ..., which is also equation ({twin})")
+            problems.append(
+                f"a cell's bare output shows {shown[:60]} ..., which is also equation ({twin})"
+            )
     assert not problems, _report(page_path, problems)
 
 
@@ -623,8 +742,10 @@ def test_figure_text_legible_on_a_phone(site, inspector, page_path):
         if px < MIN_FIGURE_TEXT_PX:
             number = re.match(r"Fig\.\s*[\d.]*\d", fig["caption"])
             name = number.group(0) if number else (fig["alt"] or src)
-            problems.append(f"figure {name!r}: text renders at about {px:.1f} px on a 390 px phone "
-                            f"(shown {fig['width']:.0f} px wide; {why})")
+            problems.append(
+                f"figure {name!r}: text renders at about {px:.1f} px on a 390 px phone "
+                f"(shown {fig['width']:.0f} px wide; {why})"
+            )
     assert not problems, _report(page_path, problems)
 
 
@@ -642,6 +763,7 @@ def test_dark_mode(inspector, page_path):
 # --------------------------------------------------------------------------------------
 # Site-wide checks and positive controls.
 
+
 def test_math_is_typeset_on_a_chapter(inspector):
     """A positive control: the checks above see real, typeset math."""
     result = inspector.get("desktop-dark", "book/univariate-kl.html")
@@ -653,13 +775,17 @@ def test_one_search_box_and_a_working_toggle_on_desktop(site, browser):
     _, base = site
     page = browser.new_page(**DESKTOP)
     page.goto(base + "book/univariate-kl.html", wait_until="load")
-    searches = page.locator(".search-button-field:visible, .search-button:visible, input[type=search]:visible").count()
+    searches = page.locator(
+        ".search-button-field:visible, .search-button:visible, input[type=search]:visible"
+    ).count()
     toggle = page.locator(".primary-toggle:visible")
     assert toggle.count() == 1, f"{toggle.count()} visible primary-sidebar toggles"
     sidebar = page.locator("#pst-primary-sidebar")
     toggle.first.click()
     page.wait_for_timeout(400)
-    hidden = not sidebar.is_visible() or "pst-sidebar-hidden" in (sidebar.get_attribute("class") or "")
+    hidden = not sidebar.is_visible() or "pst-sidebar-hidden" in (
+        sidebar.get_attribute("class") or ""
+    )
     page.close()
     assert searches == 1, f"{searches} search boxes on desktop"
     assert hidden, "clicking the primary-sidebar toggle at 1280 px did not hide the sidebar"
@@ -672,12 +798,19 @@ def test_search_snippets_show_math_as_text(site, browser):
     page.goto(base + "search.html?q=variance", wait_until="load")
     page.wait_for_selector("#search-results li p.context", timeout=20_000)
     try:  # all results listed, and each one's snippet fetched (a result may have none)
-        page.wait_for_function("""() => /found/i.test((document.querySelector('#search-results .search-summary') || {}).textContent || '')
-            && document.querySelectorAll('#search-results li p.context').length === document.querySelectorAll('#search-results li').length""",
-                               timeout=15_000)
+        page.wait_for_function(
+            """() => /found/i.test(
+                (document.querySelector('#search-results .search-summary') || {})
+                  .textContent || '')
+              && document.querySelectorAll('#search-results li p.context').length
+                 === document.querySelectorAll('#search-results li').length""",
+            timeout=15_000,
+        )
     except Exception:
         pass
-    snippets = page.eval_on_selector_all("#search-results li p.context", "els => els.map(e => e.textContent)")
+    snippets = page.eval_on_selector_all(
+        "#search-results li p.context", "els => els.map(e => e.textContent)"
+    )
     page.close()
     assert len(snippets) >= 3
     raw = [s for s in snippets if re.search(r"\\[A-Za-z]+|\\[()\[\]]|[_^]\{", s)]
@@ -690,7 +823,9 @@ def test_search_finds_a_chapter(site, browser):
     page = browser.new_page()
     page.goto(base + "search.html?q=entropy", wait_until="load")
     page.wait_for_selector("#search-results li", timeout=20_000)
-    hits = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
+    hits = page.eval_on_selector_all(
+        "#search-results li a", "els => els.map(e => e.getAttribute('href'))"
+    )
     page.close()
     assert any("gaussian-entropy" in h for h in hits), hits
 
@@ -699,12 +834,22 @@ def test_citations_match_bibliography_labels(site):
     """The bibliography's labels read like the citations in the text ("Cover and Thomas, 2006")."""
     html_dir, _ = site
     refs = (html_dir / "book" / "references.html").read_text(encoding="utf-8")
-    labels = {re.sub(r"<[^>]+>", "", m).strip("[] ") for m in re.findall(r'<span class="label">(.*?)</span></span>', refs)}
+    labels = {
+        re.sub(r"<[^>]+>", "", m).strip("[] ")
+        for m in re.findall(r'<span class="label">(.*?)</span></span>', refs)
+    }
     cited = set()
     for page in html_dir.glob("book/*.html"):
-        cited |= set(re.findall(r'class="bibtex-citation"[^>]*>\[<a [^>]*>([^<]+)</a>', page.read_text(encoding="utf-8")))
+        cited |= set(
+            re.findall(
+                r'class="bibtex-citation"[^>]*>\[<a [^>]*>([^<]+)</a>',
+                page.read_text(encoding="utf-8"),
+            )
+        )
     assert labels and cited
-    assert cited <= labels, f"citations {sorted(cited - labels)} match no bibliography label; labels: {sorted(labels)}"
+    assert cited <= labels, (
+        f"citations {sorted(cited - labels)} match no bibliography label; labels: {sorted(labels)}"
+    )
 
 
 def test_cheat_sheet_equations_have_a_chapter_number(site):
@@ -718,6 +863,7 @@ def test_cheat_sheet_equations_have_a_chapter_number(site):
 # A phone reader's checks: inline math, tables, code, the Contents drawer, raw TeX,
 # page weight, search, and which display equations still need sideways scrolling.
 
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page_path", PAGES)
 def test_inline_math_is_never_cut_off(inspector, page_path, width):
@@ -728,21 +874,21 @@ def test_inline_math_is_never_cut_off(inspector, page_path, width):
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_phone_page_does_not_scroll_sideways(inspector, page_path):
-    """At 390 px the page itself is no wider than the screen (only a wide equation scrolls, in its box)."""
+    """At 390 px the page is no wider than the screen (only a wide equation scrolls, in a box)."""
     problems = inspector.get("phone", page_path)["page_width"]
     assert not problems, _report(page_path, problems)
 
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_phone_tables_show_every_column(inspector, page_path):
-    """At 390 px every table cell is in view without scrolling sideways, with its column's header."""
+    """At 390 px every table cell is in view without sideways scrolling, with its column header."""
     problems = inspector.get("phone", page_path)["table_cells"]
     assert not problems, _report(page_path, problems)
 
 
 @pytest.mark.parametrize("page_path", CHAPTERS)
 def test_code_fits_a_phone(inspector, page_path):
-    """At 390 px no code or output line is cut (lines wrap), and each code cell shows its copy button."""
+    """At 390 px no code or output line is cut (lines wrap); each code cell has its copy button."""
     problems = inspector.get("phone", page_path)["code"]
     assert not problems, _report(page_path, problems)
 
@@ -755,8 +901,12 @@ def test_contents_drawer_closes_on_a_tap(inspector, page_path):
 
 
 # The pages with the most math, and the landing page.
-RAW_TEX_PAGES = ["book/intro.html", "book/univariate-kl.html", "book/monte-carlo.html",
-                 "book/cheat-sheet.html"]
+RAW_TEX_PAGES = [
+    "book/intro.html",
+    "book/univariate-kl.html",
+    "book/monte-carlo.html",
+    "book/cheat-sheet.html",
+]
 
 
 @pytest.mark.parametrize("page_path", RAW_TEX_PAGES)
@@ -764,13 +914,19 @@ def test_no_raw_tex_before_mathjax_finishes(site, browser, page_path):
     """While MathJax is still typesetting, no raw TeX is on screen (it is hidden in its place)."""
     _, base = site
     context = browser.new_context(**MODES["phone"])
-    context.route("**/mathjax/tex-chtml.js", lambda route: route.fulfill(
-        status=200, content_type="text/javascript", body=MATHJAX_STILL_TYPESETTING))
+    context.route(
+        "**/mathjax/tex-chtml.js",
+        lambda route: route.fulfill(
+            status=200, content_type="text/javascript", body=MATHJAX_STILL_TYPESETTING
+        ),
+    )
     page = context.new_page()
     page.goto(base + page_path, wait_until="load")
     page.wait_for_timeout(100)
     problems = page.evaluate(RAW_TEX)
-    pending = page.evaluate("() => document.querySelectorAll('.math:not(:has(mjx-container))').length")
+    pending = page.evaluate(
+        "() => document.querySelectorAll('.math:not(:has(mjx-container))').length"
+    )
     context.close()
     assert pending > 0, "the stand-in for a MathJax still typesetting let math be typeset"
     assert not problems, _report(page_path, problems[:10])
@@ -789,7 +945,8 @@ def test_page_weight(inspector, page_path):
     largest = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
     assert total <= PAGE_WEIGHT_BUDGET, (
         f"{page_path}: {total / 1e3:.0f} KB gzipped > {PAGE_WEIGHT_BUDGET / 1e3:.0f} KB; largest: "
-        + ", ".join(f"{name} {size / 1e3:.0f} KB" for name, size in largest))
+        + ", ".join(f"{name} {size / 1e3:.0f} KB" for name, size in largest)
+    )
 
 
 # What readers type, and the page that answers it (kl_search_terms in _config.yml).
@@ -815,10 +972,12 @@ def test_search_lists_the_answer_first(site, browser, query):
     results = page.evaluate(SEARCH_RESULTS)
     page.close()
     assert results, f"no result for {query!r}"
-    first = urlparse(results[0]["href"]).path[len(urlparse(base).path):]
-    ranks = [urlparse(r["href"]).path[len(urlparse(base).path):] for r in results]
-    assert first == SEARCH_ANSWERS[query], f"{query!r}: first {first}; the answer is at rank " \
+    first = urlparse(results[0]["href"]).path[len(urlparse(base).path) :]
+    ranks = [urlparse(r["href"]).path[len(urlparse(base).path) :] for r in results]
+    assert first == SEARCH_ANSWERS[query], (
+        f"{query!r}: first {first}; the answer is at rank "
         f"{ranks.index(SEARCH_ANSWERS[query]) + 1 if SEARCH_ANSWERS[query] in ranks else None}"
+    )
     snippet = results[0]["snippet"]
     assert not LAUNCH_LABELS.search(snippet), f"{query!r}: snippet shows button labels: {snippet}"
     assert not re.search(r"\\[A-Za-z]+|[_^]\{", snippet), f"{query!r}: raw TeX in {snippet}"
@@ -840,13 +999,19 @@ def test_display_equations_over_width_only_shrink(inspector, page_path):
     if os.environ.get("KLTOOLS_UPDATE_EQUATION_LIST"):
         listed["pages"][page_path] = over
         listed["pages"] = {k: v for k, v in sorted(listed["pages"].items()) if v}
-        EQUATIONS_OVER_WIDTH.write_text(json.dumps(listed, indent=1, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+        EQUATIONS_OVER_WIDTH.write_text(
+            json.dumps(listed, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         return
     known = set(listed["pages"].get(page_path, []))
-    new = [f"{e['name']} ({e['width']} px in {e['box']} px)" for e in measured
-           if not e["fits"] and e["name"] not in known]
+    new = [
+        f"{e['name']} ({e['width']} px in {e['box']} px)"
+        for e in measured
+        if not e["fits"] and e["name"] not in known
+    ]
     fixed = sorted(known - set(over))
     problems = [f"equation {n} needs sideways scrolling at 390 px" for n in new]
-    problems += [f"equation {n} fits now: remove it from {EQUATIONS_OVER_WIDTH.name}" for n in fixed]
+    problems += [
+        f"equation {n} fits now: remove it from {EQUATIONS_OVER_WIDTH.name}" for n in fixed
+    ]
     assert not problems, _report(page_path, problems)
