@@ -15,7 +15,7 @@ from scipy import stats
 from kltools import equivalent, kl_mvn, kl_std_normal
 from kltools.baselines import kl_normal_textbook as textbook_np
 from kltools.chapters import cheat_sheet as chapter
-from kltools.symbolic import kl_normal_textbook, latex, mu, mu1, mu2, sigma, sigma1, sigma2
+from kltools.symbolic import add, kl_normal_textbook, latex, mu, mu1, mu2, sigma, sigma1, sigma2
 
 DERIVED = chapter.derived()
 FORMS = chapter.forms(DERIVED)
@@ -148,6 +148,13 @@ def test_broken_lines_are_the_expression_itself(row):
     tex = chapter.broken(row).latex()
     assert tex.count("\\\\\n") == len(starts)  # one line more per break
     assert _unbroken(tex) == f"{lhs} = {latex(expr)}"
+
+
+def test_broken_keeps_a_lone_negative_number_a_difference():
+    tex = chapter.broken(("f", FORMS["cs_kl_sigma"][1], (2,))).latex()
+    assert tex.endswith("&\\quad {} - \\frac{1}{2}\n\\end{aligned}")
+    tex = chapter.broken(("f", add(mu, sigma, -1), (2,))).latex()
+    assert _unbroken(tex) == r"f = \mu + \sigma - 1"
 
 
 def test_broken_refuses_a_break_outside_the_sum():

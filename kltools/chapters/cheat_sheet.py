@@ -142,7 +142,7 @@ def _pieces(expr, starts):
         raise ValueError(f"starts: {cuts} are not inner terms of a sum of {len(body.args)} terms")
     ends = [0, *cuts, len(body.args)]
     lines = [latex(add(*body.args[a:b])) for a, b in zip(ends, ends[1:])]
-    lines[1:] = [t if t.startswith("- ") else "+ " + t for t in lines[1:]]
+    lines[1:] = ["- " + t[1:].lstrip() if t.startswith("-") else "+ " + t for t in lines[1:]]
     if factor is not None:
         size = "bigg" if r"\frac" in latex(body) else "Big"
         lines[0] = rf"{latex(factor)} \{size}l({lines[0]}"
