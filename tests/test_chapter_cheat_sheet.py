@@ -4,6 +4,8 @@ Each typed form must equal the form derived from the normal moments; the snippet
 of :mod:`kltools.chapters.cheat_sheet` must fail on a snippet that is wrong.
 """
 
+import re
+
 import mpmath as mp
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from scipy import stats
 from kltools import equivalent, kl_mvn, kl_std_normal
 from kltools.baselines import kl_normal_textbook as textbook_np
 from kltools.chapters import cheat_sheet as chapter
-from kltools.symbolic import kl_normal_textbook, mu, mu1, mu2, sigma, sigma1, sigma2
+from kltools.symbolic import add, kl_normal_textbook, latex, mu, mu1, mu2, sigma, sigma1, sigma2
 
 DERIVED = chapter.derived()
 FORMS = chapter.forms(DERIVED)
@@ -123,3 +125,38 @@ def test_kl_mvn_check_refuses_a_wrong_log_determinant():
 
     with pytest.raises(AssertionError):
         chapter.check_kl_mvn_snippet(wrong, np.random.default_rng(0))
+
+
+def _unbroken(tex):
+    """The one-line LaTeX of a :func:`chapter.broken` block of one row."""
+    body = tex.removeprefix("\\begin{aligned}\n&").removesuffix("\n\\end{aligned}")
+    body = re.sub(r" \\\\\n&\\quad (?:\{\} )?", " ", body)
+    return re.sub(r"\\(?:bigg|Big)([lr])([()])",
+                  lambda m: ("\\left" if m[1] == "l" else "\\right") + m[2], body)
+
+
+def _shown_rows():
+    kl_full, h_full, ce_full = chapter.matrix_forms()
+    rows = [(lhs, shown, chapter.LINE_STARTS[name]) for name, (lhs, shown, *_) in FORMS.items()]
+    return rows + [("K", kl_full, (1, 2)), ("H", ce_full, (1, 2)),
+                   ("D", chapter.diagonal_sum()[0], (0,))]
+
+
+@pytest.mark.parametrize("row", _shown_rows(), ids=lambda row: row[0])
+def test_broken_lines_are_the_expression_itself(row):
+    lhs, expr, starts = row
+    tex = chapter.broken(row).latex()
+    assert tex.count("\\\\\n") == len(starts)  # one line more per break
+    assert _unbroken(tex) == f"{lhs} = {latex(expr)}"
+
+
+def test_broken_keeps_a_lone_negative_number_a_difference():
+    tex = chapter.broken(("f", FORMS["cs_kl_sigma"][1], (2,))).latex()
+    assert tex.endswith("&\\quad {} - \\frac{1}{2}\n\\end{aligned}")
+    tex = chapter.broken(("f", add(mu, sigma, -1), (2,))).latex()
+    assert _unbroken(tex) == r"f = \mu + \sigma - 1"
+
+
+def test_broken_refuses_a_break_outside_the_sum():
+    with pytest.raises(ValueError, match="starts"):
+        chapter.broken(("f", FORMS["cs_kl_ratio"][1], (3,)))

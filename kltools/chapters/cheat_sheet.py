@@ -13,11 +13,12 @@ import numpy as np
 import sympy as sp
 
 from kltools.accuracy import kl_normal_grid, kl_std_normal_grid, reference_values, ulp_errors
-from kltools.symbolic import (Expectation, add, fisher_information, frac, mu, mu1, mu2, mul,
-                              normal_pdf, scaled, sigma, sigma1, sigma2, x)
+from kltools.symbolic import (Display, Expectation, add, fisher_information, frac, latex, mu,
+                              mu1, mu2, mul, normal_pdf, scaled, sigma, sigma1, sigma2, x)
 
 __all__ = [
-    "r", "delta", "v", "IN_RATIOS", "derived", "forms", "diagonal_sum", "matrix_forms",
+    "r", "delta", "v", "IN_RATIOS", "LINE_STARTS", "derived", "forms", "broken", "diagonal_sum",
+    "matrix_forms",
     "explicit", "unit_prior_gradients", "fisher_rows", "estimator_facts", "exact_k3",
     "k3_error_analysis", "check_kl_normal_snippet", "check_unit_prior_snippet",
     "check_kl_mvn_snippet", "check_gradient_snippet", "check_k3_snippet",
@@ -30,6 +31,10 @@ v = sp.Symbol("v", real=True)
 #: r and delta written out in the means and standard deviations.
 IN_RATIOS = {r: sigma1 / sigma2, delta: (mu1 - mu2) / sigma2}
 _UNIT = {mu1: mu, sigma1: sigma, mu2: 0, sigma2: 1}
+#: Where each univariate form of :func:`forms` breaks for a phone: the terms that begin a line.
+LINE_STARTS = {"cs_entropy": (), "cs_cross_entropy": (1,), "cs_kl_sigma": (1,),
+               "cs_reverse": (1,), "cs_kl_var": (1,), "cs_kl_logvar": (3,), "cs_kl_ratio": (1,),
+               "cs_unit_sigma": (0,), "cs_unit_logvar": (0,)}
 
 
 def derived():
@@ -104,8 +109,8 @@ def forms(exprs):
                       scaled(_half, add(sp.log(frac(w2, w1)), frac(add(w1, d12), w2), -1)),
                       kl, {w1: sigma1**2, w2: sigma2**2}),
         "cs_kl_logvar": (r"\mathrm{KL}(q\,\Vert\,p)",
-                         scaled(_half, add(v2, -v1, mul(add(sp.exp(v1), d12), sp.exp(-v2)),
-                                           -1)),
+                         scaled(_half, add(v2, -v1, -1, sp.exp(add(v1, -v2)),
+                                           mul(d12, sp.exp(-v2)))),
                          kl, {v1: sp.log(sigma1**2), v2: sp.log(sigma2**2)}),
         "cs_kl_ratio": (r"\mathrm{KL}(q\,\Vert\,p)",
                         add(delta**2 / 2, scaled(_half, add(r**2, -1)), -sp.log(r)),
@@ -117,6 +122,82 @@ def forms(exprs):
                            scaled(_half, add(mu**2, sp.exp(v), -1, -v)),
                            exprs["KL_unit"], {v: sp.log(sigma**2)}),
     }
+
+
+def _bracketed(expr):
+    """(factor, sum) of a ``scaled(factor, add(...))``, or (None, expr)."""
+    if (isinstance(expr, sp.Mul) and len(expr.args) == 2
+            and isinstance(expr.args[0], sp.UnevaluatedExpr) and isinstance(expr.args[1], sp.Add)):
+        return expr.args
+    return None, expr
+
+
+def _pieces(expr, starts):
+    """The LaTeX lines of ``expr``, cut before the terms ``starts`` of its (bracketed) sum."""
+    cuts = sorted(set(starts) - {0})
+    if not cuts:
+        return [latex(expr)]
+    factor, body = _bracketed(expr)
+    if not isinstance(body, sp.Add) or cuts[-1] >= len(body.args):
+        raise ValueError(f"starts: {cuts} are not inner terms of a sum of {len(body.args)} terms")
+    ends = [0, *cuts, len(body.args)]
+    lines = [latex(add(*body.args[a:b])) for a, b in zip(ends, ends[1:])]
+    lines[1:] = ["- " + t[1:].lstrip() if t.startswith("-") else "+ " + t for t in lines[1:]]
+    if factor is not None:
+        size = "bigg" if r"\frac" in latex(body) else "Big"
+        lines[0] = rf"{latex(factor)} \{size}l({lines[0]}"
+        lines[-1] = rf"{lines[-1]}\{size}r)"
+    return lines
+
+
+def broken(*rows):
+    r"""Equations as one ``aligned`` block whose lines fit a phone: long sums over several lines.
+
+    Each line is printed from the terms of the expression itself (:func:`latex`), so the
+    block shows exactly the expression that is asserted; a continuation line starts with
+    its operator, indented by a ``\quad``; every line starts at the left.
+
+    Parameters
+    ----------
+    *rows : tuple
+        ``(lhs, expr)``, ``(lhs, expr, starts)`` or ``(lhs, expr, starts, note)``: the
+        left-hand side in LaTeX, a sympy expression, the indices of the terms of its sum
+        (of the sum in brackets, for ``scaled(c, add(...))``) that begin a new line, 0 for
+        the right-hand side on a line of its own below ``lhs``, and a plain-text note
+        (``$...$`` math allowed) shown on the line below the row.
+
+    Returns
+    -------
+    kltools.symbolic.Display
+        The block, with the repr ``<Display: n equations>``.
+
+    Raises
+    ------
+    ValueError
+        If ``starts`` names a term that does not begin an inner part of a sum.
+
+    Examples
+    --------
+    >>> from kltools.chapters.cheat_sheet import broken
+    >>> from kltools.symbolic import add, mu, sigma
+    >>> print(broken(("f", add(mu, sigma, -1), (2,))).latex())
+    \begin{aligned}
+    &f = \mu + \sigma \\
+    &\quad {} - 1
+    \end{aligned}
+    """
+    out = []
+    for lhs, expr, starts, note in ((tuple(row) + ((), ""))[:4] for row in rows):
+        lines = _pieces(expr, starts)
+        if 0 in starts:
+            out += [f"&{lhs}", rf"&\quad = {lines[0]}"]
+        else:
+            out.append(f"&{lhs} = {lines[0]}")
+        out += [rf"&\quad {{}} {t}" for t in lines[1:]]  # {}: a binary + or -
+        out += [rf"&\quad \text{{{note}}}"] if note else []
+    n = len(rows)
+    body = "\\begin{aligned}\n" + " \\\\\n".join(out) + "\n\\end{aligned}"
+    return Display(body, f"<Display: {n} equation{'' if n == 1 else 's'}>")
 
 
 def diagonal_sum():
@@ -185,8 +266,8 @@ def matrix_forms():
     kl = scaled(_half, add(trace, quad, -_d,
                            sp.log(frac(sp.Determinant(_S2), sp.Determinant(_S1)))))
     entropy = scaled(_half, sp.log(sp.Determinant(mul(2, sp.pi, sp.E, _S1))))
-    cross = scaled(_half, add(mul(_d, sp.log(2 * sp.pi)), sp.log(sp.Determinant(_S2)),
-                              trace, quad))
+    cross = scaled(_half, add(trace, quad, mul(_d, sp.log(2 * sp.pi)),
+                              sp.log(sp.Determinant(_S2))))
     return kl, entropy, cross
 
 
