@@ -485,10 +485,10 @@ def stacked(derivation, breaks=None):
     >>> print(stacked(Derivation("f", 2 * a, "definition").step(add(a, a), "split")))
     \begin{aligned}
     &f \\
-    &\qquad{\small\text{(definition)}} \\
-    &\quad= 2 a \\
-    &\qquad{\small\text{(split)}} \\
-    &\quad= a + a
+    &\quad{\small\text{(definition)}} \\
+    &= 2 a \\
+    &\quad{\small\text{(split)}} \\
+    &= a + a
     \end{aligned}
     """
     breaks = breaks or {}
@@ -496,8 +496,8 @@ def stacked(derivation, breaks=None):
     rows = [f"&{lhs}"]
     for i, (expr, note) in enumerate(derivation.steps):
         if note:
-            rows.append(rf"&\qquad{{\small\text{{({note})}}}}")
+            rows.append(rf"&\quad{{\small\text{{({note})}}}}")
         first, *rest = broken(expr, breaks.get(i, ()))
-        rows.append(rf"&\quad= {first}")
-        rows += [rf"&\qquad\quad {t}" for t in rest]
+        rows.append(rf"&= {first}")
+        rows += [rf"&\quad {{}} {t}" for t in rest]  # {} makes a leading + binary
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
