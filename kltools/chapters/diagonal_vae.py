@@ -18,7 +18,7 @@ __all__ = [
     "d", "j", "x", "half", "q", "p", "q_j", "p_j", "mu", "sigma", "v", "over_j", "E_q",
     "evaluator_d2", "direct_integrals", "at_3", "form", "check_additivity",
     "check_batch_against_kl_mvn", "check_worked_example", "effective_beta", "beta_table",
-    "stacked", "broken",
+    "stacked", "stacked_rows", "broken",
 ]
 
 d, j = sp.symbols("d j", integer=True, positive=True)
@@ -407,8 +407,8 @@ def broken(expr, sizes=()):
     ``Sum``) is shown term by term in its order: ``sizes[0]`` terms on the
     first line, ``sizes[1]`` on the next, ..., the rest on the last.  Nothing
     is rewritten: joined, the lines are ``expr`` as :func:`latex` prints it.
-    A bracket that spans lines opens with ``\left( ... \right.`` and closes
-    with ``\left. ... \right)``.
+    Each bracket that spans lines opens with ``\left( ... \right.`` and
+    closes with ``\left. ... \right)``.
 
     Parameters
     ----------
@@ -439,19 +439,20 @@ def broken(expr, sizes=()):
     ['2 \\left(a \\right.', '\\left. + b\\right)']
     """
     if not sizes:
-        return [latex(expr)]
+        return [expr if isinstance(expr, str) else latex(expr)]
     inner = next((e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Add)), None)
     if inner is None:
         raise ValueError("sizes: the expression holds no sum to break into lines")
-    mark = sp.Symbol("BREAKHERE")
+    mark = add(*sp.symbols("BREAKA BREAKB"))  # a sum, so that it is bracketed like ``inner``
     pre, post = latex(expr.xreplace({inner: mark})).split(latex(mark))
+    if pre + latex(inner) + post != latex(expr):
+        raise ValueError("sizes: the sum cannot be broken without changing how expr is printed")
     parts = _chunks(inner.args, sizes)
     lines = [latex(add(*parts[0]))] + [_continued(chunk) for chunk in parts[1:]]
-    opened = pre.rstrip().endswith((r"\left(", r"\left["))
-    lines[0] = pre + lines[0] + (r" \right." if opened else "")
-    lines[-1] = (r"\left. " if opened else "") + lines[-1] + post
-    if opened:
-        lines[1:-1] = [rf"\left. {t} \right." for t in lines[1:-1]]
+    opened = pre.count(r"\left") - pre.count(r"\right")  # brackets that span the lines
+    lines[0] = pre + lines[0] + r" \right." * opened
+    lines[-1] = r"\left. " * opened + lines[-1] + post
+    lines[1:-1] = [r"\left. " * opened + t + r" \right." * opened for t in lines[1:-1]]
     return lines
 
 
@@ -491,10 +492,39 @@ def stacked(derivation, breaks=None):
     &= a + a
     \end{aligned}
     """
+    return stacked_rows(derivation.lhs, derivation.steps, breaks)
+
+
+def stacked_rows(lhs, steps, breaks=None):
+    r"""The layout of :func:`stacked` for ``lhs`` and ``(expression, note)`` steps.
+
+    Parameters
+    ----------
+    lhs : str or sympy.Expr
+        The quantity (LaTeX text, or an expression printed by :func:`latex`).
+    steps : sequence of (sympy.Expr or str, str)
+        Each right-hand side (an expression, or LaTeX text) and its reason
+        (plain text, ``""`` for none).
+    breaks : dict of int to sequence of int, optional
+        For a step (0 is the first), the terms per line (:func:`broken`).
+
+    Returns
+    -------
+    str
+        ``\begin{aligned} ... \end{aligned}``.
+
+    Examples
+    --------
+    >>> from kltools.chapters.diagonal_vae import stacked_rows
+    >>> print(stacked_rows("y", [(r"\frac{1}{2}", "")]))
+    \begin{aligned}
+    &y \\
+    &= \frac{1}{2}
+    \end{aligned}
+    """
     breaks = breaks or {}
-    lhs = derivation.lhs if isinstance(derivation.lhs, str) else latex(derivation.lhs)
-    rows = [f"&{lhs}"]
-    for i, (expr, note) in enumerate(derivation.steps):
+    rows = [f"&{lhs if isinstance(lhs, str) else latex(lhs)}"]
+    for i, (expr, note) in enumerate(steps):
         if note:
             rows.append(rf"&\quad{{\small\text{{({note})}}}}")
         first, *rest = broken(expr, breaks.get(i, ()))
