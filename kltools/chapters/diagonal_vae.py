@@ -396,7 +396,7 @@ def _chunks(items, sizes):
 
 def _continued(chunk):
     text = latex(add(*chunk)) if len(chunk) > 1 else latex(chunk[0])
-    return text if text.lstrip().startswith("-") else "+ " + text
+    return "{} " + (text if text.lstrip().startswith("-") else "+ " + text)  # a binary sign
 
 
 def broken(expr, sizes=()):
@@ -434,9 +434,9 @@ def broken(expr, sizes=()):
     >>> from kltools.symbolic import add, prefactor
     >>> a, b, c = sp.symbols("a b c")
     >>> broken(add(a, -b, c), [1])
-    ['a', '- b + c']
+    ['a', '{} - b + c']
     >>> broken(prefactor(2, add(a, b), "()"), [1])
-    ['2 \\left(a \\right.', '\\left. + b\\right)']
+    ['2 \\left(a \\right.', '\\left. {} + b\\right)']
     """
     if not sizes:
         return [expr if isinstance(expr, str) else latex(expr)]
@@ -529,5 +529,5 @@ def stacked_rows(lhs, steps, breaks=None):
             rows.append(rf"&\quad{{\small\text{{({note})}}}}")
         first, *rest = broken(expr, breaks.get(i, ()))
         rows.append(rf"&= {first}")
-        rows += [rf"&\quad {{}} {t}" for t in rest]  # {} makes a leading + binary
+        rows += [rf"&\enspace {t}" for t in rest]
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
