@@ -12,12 +12,13 @@ import numpy as np
 import sympy as sp
 
 from kltools.symbolic import (Factor, FactorExpectation, Joint, add, equivalent, factor_evaluator,
-                              integral_against, normal_pdf, prefactor)
+                              integral_against, latex, normal_pdf, prefactor)
 
 __all__ = [
     "d", "j", "x", "half", "q", "p", "q_j", "p_j", "mu", "sigma", "v", "over_j", "E_q",
     "evaluator_d2", "direct_integrals", "at_3", "form", "check_additivity",
     "check_batch_against_kl_mvn", "check_worked_example", "effective_beta", "beta_table",
+    "stacked", "stacked_rows", "broken",
 ]
 
 d, j = sp.symbols("d j", integer=True, positive=True)
@@ -383,3 +384,150 @@ def beta_table(n_pixels=784, d_lat=32, batch=128):
         shown = name if name == "1" else f"{name} = {beta:g}"
         lines.append(f"{pixels:6s}  {latent:7s}  {b_rec + ', ' + b_kl:10s}  {shown}")
     return "\n".join(lines)
+
+
+def _chunks(items, sizes):
+    items, out = list(items), []
+    for n in sizes:
+        out.append(items[:n])
+        items = items[n:]
+    return out + [items] if items else out
+
+
+def _continued(chunk):
+    text = latex(add(*chunk)) if len(chunk) > 1 else latex(chunk[0])
+    return "{} " + (text if text.lstrip().startswith("-") else "+ " + text)  # a binary sign
+
+
+def broken(expr, sizes=()):
+    r"""The LaTeX lines of ``expr``, its outermost sum broken after the given numbers of terms.
+
+    The outermost unevaluated sum in ``expr`` (:func:`~kltools.symbolic.add`;
+    the whole of ``expr``, or the sum inside a bracket, a prefactor or a
+    ``Sum``) is shown term by term in its order: ``sizes[0]`` terms on the
+    first line, ``sizes[1]`` on the next, ..., the rest on the last.  Nothing
+    is rewritten: joined, the lines are ``expr`` as :func:`latex` prints it.
+    Each bracket that spans lines opens with ``\left( ... \right.`` and
+    closes with ``\left. ... \right)``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression shown.
+    sizes : sequence of int
+        Terms per line, all lines but the last; empty for one line.
+
+    Returns
+    -------
+    list of str
+        One LaTeX string per line; each continuation line starts with its operator.
+
+    Raises
+    ------
+    ValueError
+        If ``sizes`` is given and ``expr`` holds no sum.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.chapters.diagonal_vae import broken
+    >>> from kltools.symbolic import add, prefactor
+    >>> a, b, c = sp.symbols("a b c")
+    >>> broken(add(a, -b, c), [1])
+    ['a', '{} - b + c']
+    >>> broken(prefactor(2, add(a, b), "()"), [1])
+    ['2 \\left(a \\right.', '\\left. {} + b\\right)']
+    """
+    if not sizes:
+        return [expr if isinstance(expr, str) else latex(expr)]
+    inner = next((e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Add)), None)
+    if inner is None:
+        raise ValueError("sizes: the expression holds no sum to break into lines")
+    mark = add(*sp.symbols("BREAKA BREAKB"))  # a sum, so that it is bracketed like ``inner``
+    pre, post = latex(expr.xreplace({inner: mark})).split(latex(mark))
+    if pre + latex(inner) + post != latex(expr):
+        raise ValueError("sizes: the sum cannot be broken without changing how expr is printed")
+    parts = _chunks(inner.args, sizes)
+    lines = [latex(add(*parts[0]))] + [_continued(chunk) for chunk in parts[1:]]
+    opened = pre.count(r"\left") - pre.count(r"\right")  # brackets that span the lines
+    lines[0] = pre + lines[0] + r" \right." * opened
+    lines[-1] = r"\left. " * opened + lines[-1] + post
+    lines[1:-1] = [r"\left. " * opened + t + r" \right." * opened for t in lines[1:-1]]
+    return lines
+
+
+def stacked(derivation, breaks=None):
+    r"""A derivation as an ``aligned`` block narrow enough for a phone column.
+
+    The quantity derived stands on its own line; each step follows on its own
+    line, ``= ...``, and the reason for a step stands, in small type and brackets, on the
+    line above it (between the two expressions it connects).  A step listed in
+    ``breaks`` is split after the given numbers of terms (:func:`broken`).
+    The expressions are those the derivation asserted, printed as they are.
+
+    Parameters
+    ----------
+    derivation : kltools.symbolic.Derivation
+        The asserted derivation.
+    breaks : dict of int to sequence of int, optional
+        For a step (0 is the first), the terms per line.
+
+    Returns
+    -------
+    str
+        ``\begin{aligned} ... \end{aligned}``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from kltools.chapters.diagonal_vae import stacked
+    >>> from kltools.symbolic import Derivation, add
+    >>> a = sp.Symbol("a")
+    >>> print(stacked(Derivation("f", 2 * a, "definition").step(add(a, a), "split")))
+    \begin{aligned}
+    &f \\
+    &\quad{\small\text{(definition)}} \\
+    &= 2 a \\
+    &\quad{\small\text{(split)}} \\
+    &= a + a
+    \end{aligned}
+    """
+    return stacked_rows(derivation.lhs, derivation.steps, breaks)
+
+
+def stacked_rows(lhs, steps, breaks=None):
+    r"""The layout of :func:`stacked` for ``lhs`` and ``(expression, note)`` steps.
+
+    Parameters
+    ----------
+    lhs : str or sympy.Expr
+        The quantity (LaTeX text, or an expression printed by :func:`latex`).
+    steps : sequence of (sympy.Expr or str, str)
+        Each right-hand side (an expression, or LaTeX text) and its reason
+        (plain text, ``""`` for none).
+    breaks : dict of int to sequence of int, optional
+        For a step (0 is the first), the terms per line (:func:`broken`).
+
+    Returns
+    -------
+    str
+        ``\begin{aligned} ... \end{aligned}``.
+
+    Examples
+    --------
+    >>> from kltools.chapters.diagonal_vae import stacked_rows
+    >>> print(stacked_rows("y", [(r"\frac{1}{2}", "")]))
+    \begin{aligned}
+    &y \\
+    &= \frac{1}{2}
+    \end{aligned}
+    """
+    breaks = breaks or {}
+    rows = [f"&{lhs if isinstance(lhs, str) else latex(lhs)}"]
+    for i, (expr, note) in enumerate(steps):
+        if note:
+            rows.append(rf"&\quad{{\small\text{{({note})}}}}")
+        first, *rest = broken(expr, breaks.get(i, ()))
+        rows.append(rf"&= {first}")
+        rows += [rf"&\enspace {t}" for t in rest]
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
