@@ -16,8 +16,8 @@ from kltools.symbolic import (Derivation, Display, add, counterexample, equivale
                               half, kl_integral, kl_normal_textbook, latex, mu, mu1, mu2,
                               normal_pdf, sigma, sigma1, sigma2, x)
 
-__all__ = ["R", "V", "narrow", "glue_kl", "glue_unit_prior", "glue_unit_prior_logvar",
-           "glue_reverse",
+__all__ = ["R", "V", "narrow", "narrow_rows", "glue_kl", "glue_unit_prior",
+           "glue_unit_prior_logvar", "glue_reverse",
            "width_forms", "check_width_rates", "plot_against_mean", "plot_against_sd",
            "NUMERIC_POINTS", "check_numerically", "worked_example", "glue_worked_example",
            "glue_forward_example", "check_blog_parts", "one_nat_of_slack",
@@ -77,16 +77,41 @@ def narrow(derivation, cuts=None, alone=False):
     &\quad {} - \frac{1}{2}
     \end{aligned}
     """
+    body = "\\begin{aligned}\n" + " \\\\\n".join(narrow_rows(derivation, cuts, alone))
+    return Display(body + "\n\\end{aligned}", repr(derivation))
+
+
+def narrow_rows(derivation, cuts=None, alone=False):
+    r"""The rows of :func:`narrow`, to join several derivations in one ``aligned`` block.
+
+    Parameters
+    ----------
+    derivation, cuts, alone
+        As for :func:`narrow`.
+
+    Returns
+    -------
+    list of str
+        One LaTeX row per displayed line, without the ``\\`` between them.
+
+    Raises
+    ------
+    AssertionError
+        If a cut is out of order or leaves an empty line.
+
+    Examples
+    --------
+    >>> narrow_rows(Derivation("K", sigma), alone=True)
+    ['&K', '&= \\sigma']
+    """
     cuts = list(cuts or []) + [[]] * len(derivation.steps)
     lhs = derivation.lhs if isinstance(derivation.lhs, str) else latex(derivation.lhs)
-    eq, more = ("&= ", r"&\quad ")
     lines = [f"&{lhs}"] if alone else []
     for i, (expr, _) in enumerate(derivation.steps):
         first, *rest = _pieces(expr, cuts[i])
-        lines.append(("" if alone or i else lhs + " ") + eq + first)
-        lines += [more + piece for piece in rest]
-    body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
-    return Display(body, repr(derivation))
+        lines.append(("" if alone or i else lhs + " ") + "&= " + first)
+        lines += [r"&\quad " + piece for piece in rest]
+    return lines
 
 
 def glue_kl(derivation):
