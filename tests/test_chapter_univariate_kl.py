@@ -79,3 +79,16 @@ def test_the_figures_plot_both_directions(plot, solid_y, dashed_y):
     assert np.allclose(solid.get_ydata(), solid_y(grid), rtol=1e-12, atol=1e-15)
     assert np.allclose(dashed.get_ydata(), dashed_y(grid), rtol=1e-12, atol=1e-15)
     plt.close(fig)
+
+
+def test_the_narrow_display_shows_each_step_whole_and_in_order():
+    from kltools.symbolic import add, frac, latex
+
+    spread = frac(sigma1**2 + (mu1 - mu2) ** 2, 2 * sigma2**2)
+    step = add(sp.log(sigma2 / sigma1), spread, -sp.S.Half)
+    rows = chapter.narrow_rows(Derivation("K", step), [[1]], alone=True)
+    assert rows[0] == "&K" and rows[1].startswith("&= ") and rows[2].startswith(r"&\quad {} + ")
+    pieces = [rows[1][len("&= "):], rows[2][len(r"&\quad {} "):]]
+    assert " ".join(pieces) == latex(step)  # every term, in the order derived
+    with pytest.raises(AssertionError):  # a cut that leaves an empty line
+        chapter.narrow_rows(Derivation("K", step), [[1, 1]])

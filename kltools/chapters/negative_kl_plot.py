@@ -14,12 +14,14 @@ from scipy import optimize
 from kltools import kl_normal
 from kltools.chapters.parameterization import named, use_plot_style
 from kltools.notebook import glue
-from kltools.symbolic import (Display, Equations, Expectation, add, equivalent, frac,
-                              kl_normal_textbook, mu1, mu2, mul, normal_pdf, sigma, sigma1,
-                              sigma2, substituting, x)
+from kltools.chapters.univariate_kl import narrow, narrow_rows
+from kltools.symbolic import (Derivation, Display, Expectation, add, equivalent, frac,
+                              kl_normal_textbook, latex, mu1, mu2, mul, normal_pdf, sigma,
+                              sigma1, sigma2, substituting, x)
 
 __all__ = ["one_half", "t", "h", "h_of_t", "delta", "r", "KL", "named", "use_plot_style",
-           "kl_log10", "glue_log10_closed_forms", "plot_ln_vs_log10", "check_against_definition",
+           "kl_log10", "narrow", "glue_log10_closed_forms", "plot_ln_vs_log10",
+           "check_against_definition",
            "glue_unit_derivatives", "glue_comment_formula", "negative_sigma_error"]
 
 one_half = sp.Rational(1, 2)
@@ -96,13 +98,15 @@ def _check_by_hand_values():
 
 def _glue_closed_forms(sigma_0, sigma_min, f_min):
     shown = {k: f"{float(v):.4f}" for k, v in {"0": sigma_0, "min": sigma_min, "f": f_min}.items()}
-    glue("log10_closed", Display.aligned(
-        (r"\sigma_0", r"\sqrt{-W_0\!\left(-\ln 10\, e^{-\ln 10}\right)/\ln 10}"
-         rf" \approx {shown['0']}", r"the spurious zero"),
-        (r"\sigma_{\min}", rf"1/\sqrt{{\ln 10}} \approx {shown['min']}", r"where $f_{10}' = 0$"),
-        (r"f_{10}(\sigma_{\min})",
-         rf"\frac{{1 + \ln\ln 10 - \ln 10}}{{2\ln 10}} \approx {shown['f']}",
-         r"the lowest value")), display=False)
+    rows = [
+        r"&\sigma_0 = \sqrt{\frac{-W_0\!\left(-\ln 10\, e^{-\ln 10}\right)}{\ln 10}}",
+        rf"&\qquad \approx {shown['0']}",
+        rf"&\sigma_{{\min}} = \frac{{1}}{{\sqrt{{\ln 10}}}} \approx {shown['min']}",
+        r"&f_{10}(\sigma_{\min}) = \frac{1 + \ln\ln 10 - \ln 10}{2\ln 10}",
+        rf"&\qquad \approx {shown['f']}",
+    ]
+    body = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    glue("log10_closed", Display(body, "<Display: 3 equations>"), display=False)
     glue("log10_argmin", round(float(sigma_min), 3), display=False)
     glue("log10_min", round(float(f_min), 4), display=False)
 
@@ -265,10 +269,12 @@ def glue_unit_derivatives(kl):
     assert equivalent(d_qp, sigma - 1 / sigma) and sp.solve(d_qp, sigma) == [1]
     assert equivalent(d2_qp, 1 + 1 / sigma**2) and kl_qp.subs(sigma, 1) == 0
     assert equivalent(sp.diff(kl_pq, sigma), 1 / sigma - 1 / sigma**3)
-    glue("kl_unit_dsigma", Equations(
-        (rf"\tfrac{{d}}{{d\sigma}}{KL_QP}", sigma - 1 / sigma, r"zero only at $\sigma = 1$"),
-        (rf"\tfrac{{d^2}}{{d\sigma^2}}{KL_QP}", 1 + 1 / sigma**2, "positive"),
-        (rf"\tfrac{{d}}{{d\sigma}}{KL_PQ}", add(1 / sigma, -1 / sigma**3))), display=False)
+    shown = [(rf"\tfrac{{d}}{{d\sigma}}{KL_QP}", sigma - 1 / sigma),
+             (rf"\tfrac{{d^2}}{{d\sigma^2}}{KL_QP}", 1 + 1 / sigma**2),
+             (rf"\tfrac{{d}}{{d\sigma}}{KL_PQ}", add(1 / sigma, -1 / sigma**3))]
+    rows = [row for lhs, rhs in shown for row in narrow_rows(Derivation(lhs, rhs), alone=True)]
+    body = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    glue("kl_unit_dsigma", Display(body, "<Display: 3 equations>"), display=False)
     return kl_qp, kl_pq
 
 
@@ -296,8 +302,12 @@ def glue_comment_formula(kl_qp, kl_pq):
     """
     comment = add(1 / (2 * sigma**2), -one_half, -sp.log(sigma))  # from the thread
     c_prime = mul(-1, frac(add(sigma**2, 1), sigma**3))
-    c_shown = Equations((r"c(\sigma)", (comment, add(sp.Symbol(KL_PQ), -2 * sp.log(sigma)))),
-                        (r"c'(\sigma)", c_prime), (r"c(1)", 0))
+    c_def = Derivation(r"c(\sigma)", comment,
+                       evaluate=lambda e: sp.sympify(e).subs(sp.Symbol(KL_PQ), kl_pq).doit())
+    c_def.step(add(sp.Symbol(KL_PQ), -2 * sp.log(sigma)))
+    rows = narrow_rows(c_def, [[], [1]]) + [rf"c'(\sigma) &= {latex(c_prime)}", "c(1) &= 0"]
+    body = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    c_shown = Display(body, "<Display: 3 equations>")
     assert equivalent(comment, kl_pq - 2 * sp.log(sigma))
     assert equivalent(sp.diff(comment, sigma), c_prime)
     assert sp.sympify(comment).subs(sigma, 1) == 0

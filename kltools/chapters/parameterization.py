@@ -27,6 +27,7 @@ from kltools.symbolic import (
     sigma,
     x,
 )
+from kltools.chapters.univariate_kl import narrow  # noqa: F401  (re-exported)
 from kltools.chapters.parameterization_bugs import (  # noqa: F401  (re-exported)
     S,
     G_DEF,
@@ -62,6 +63,7 @@ from kltools.chapters.parameterization_notation import (
 )
 
 __all__ = [
+    "narrow",
     "one_half",
     "var",
     "v",
@@ -434,13 +436,9 @@ def glue_derivatives(kl_sigma, kl_var, kl_logvar):
         curvature[name] = d2.subs({sym: at, mu: 0})
         den = f"({name})^2" if name == r"\sigma^2" else f"{name}^2"
         rows.append((rf"\frac{{\partial\,\mathrm{{KL}}}}{{\partial {name}}}", shown(d1_shown, d1)))
-        rows.append(
-            (
-                rf"\frac{{\partial^2\mathrm{{KL}}}}{{\partial {den}}}",
-                (shown(d2_shown, d2), curvature[name]),
-                rf"at ${name} = {at}$",
-            )
-        )
+        second = rf"\frac{{\partial^2\mathrm{{KL}}}}{{\partial {den}}}"
+        rows.append((second, shown(d2_shown, d2)))
+        rows.append((rf"\left.{second}\right|_{{{name} = {at}}}", curvature[name]))
     glue("param_derivatives", Equations(*rows), display=False)
     assert [curvature[n] for n in (r"\sigma", r"\sigma^2", "v")] == [2, one_half, one_half]
     # at the minimum dσ/dσ² = 1/(2σ) = 1/2 and dσ/dv = σ/2 = 1/2

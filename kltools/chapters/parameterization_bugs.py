@@ -11,13 +11,16 @@ import sympy as sp
 from kltools import kl_normal
 from kltools.checker import SYMBOLS
 from kltools.notebook import glue
-from kltools.symbolic import Equations, add, equivalent, frac, mu, mul, sigma
+from kltools.chapters.univariate_kl import narrow_rows
+from kltools.symbolic import (Derivation, Display, Equations, add, equivalent, frac, mu,
+                              mul, sigma)
 from kltools.chapters.parameterization_notation import (
     kl_normal_sigma,
     one_half,
     var,
     H,
     EPS,
+    in_sigma,
     shown,
 )
 
@@ -77,15 +80,15 @@ def glue_bugs(kl_sigma, bug_1, bug_2):
     assert equivalent(bug_2_g.subs(with_g).doit(), bug_2)
     assert G_DEF.subs(S, 1) == 0
     assert equivalent(sp.diff(G_DEF, S), (2 * S + 1) * (S - 1) / S)
-    glue(
-        "param_bugs",
-        Equations(
-            (r"\mathrm{KL}_{\text{bug 1}}", (bug_1_shown, bug_1_g), r"$\sigma$ for $\sigma^2$"),
-            (r"\mathrm{KL}_{\text{bug 2}}", (bug_2_shown, bug_2_g), r"$e^{v}$ for $\sigma$"),
-            ("g(s)", (G_DEF,), r"$> 0$ for $s \ne 1$"),
-        ),
-        display=False,
-    )
+    rows = []
+    for name, (first, with_kl), cuts in (("1", (bug_1_shown, bug_1_g), []),
+                                         ("2", (bug_2_shown, bug_2_g), [1])):
+        bug = Derivation(rf"\mathrm{{KL}}_{{\text{{bug {name}}}}}", first,
+                         evaluate=lambda e: in_sigma(sp.sympify(e).subs(with_g).doit()))
+        rows += narrow_rows(bug.step(with_kl), [cuts])
+    rows += narrow_rows(Derivation("g(s)", G_DEF))
+    body = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    glue("param_bugs", Display(body, "<Display: 3 equations>"), display=False)
 
 
 def bug_forms(kl_sigma):

@@ -12,11 +12,12 @@ from scipy.optimize import brentq
 
 from kltools import kl_monte_carlo, kl_normal, kl_quad, kl_std_normal
 from kltools.notebook import glue
-from kltools.symbolic import (Derivation, add, counterexample, equivalent, frac, half,
-                              kl_integral, kl_normal_textbook, mu, mu1, mu2, normal_pdf,
-                              sigma, sigma1, sigma2, x)
+from kltools.symbolic import (Derivation, Display, add, counterexample, equivalent, frac,
+                              half, kl_integral, kl_normal_textbook, latex, mu, mu1, mu2,
+                              normal_pdf, sigma, sigma1, sigma2, x)
 
-__all__ = ["R", "V", "glue_kl", "glue_unit_prior", "glue_unit_prior_logvar", "glue_reverse",
+__all__ = ["R", "V", "narrow", "narrow_rows", "glue_kl", "glue_unit_prior",
+           "glue_unit_prior_logvar", "glue_reverse",
            "width_forms", "check_width_rates", "plot_against_mean", "plot_against_sd",
            "NUMERIC_POINTS", "check_numerically", "worked_example", "glue_worked_example",
            "glue_forward_example", "check_blog_parts", "one_nat_of_slack",
@@ -30,6 +31,87 @@ LABELS = {"qp": r"KL$(q\,\Vert\,p)$, reverse", "pq": r"KL$(p\,\Vert\,q)$, forwar
 # (mu_1, sigma_1, mu_2, sigma_2) of the numeric checks; the 5th has KL ~ 1e-12
 NUMERIC_POINTS = ((0.0, 1.0, 0.0, 1.0), (1.0, 2.0, 0.0, 1.0), (0.0, 1.0, 1.0, 2.0),
                   (-3.0, 0.5, 2.0, 0.25), (0.0, 1.0 + 1e-6, 0.0, 1.0), (2.0, 0.1, -1.0, 3.0))
+
+
+def _pieces(expr, cuts):
+    """The LaTeX of ``expr``'s terms in groups cut before the indices ``cuts``; each group
+    after the first starts with its operator, spaced as a binary one."""
+    terms = list(expr.args) if isinstance(expr, sp.Add) else [expr]
+    bounds = [0, *cuts, len(terms)]
+    groups = [terms[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert [t for g in groups for t in g] == terms and all(groups), (expr, cuts)
+    texts = [latex(add(*g) if len(g) > 1 else g[0]) for g in groups]
+    return texts[:1] + ["{} " + (t if t.startswith("-") else "+ " + t) for t in texts[1:]]
+
+
+def narrow(derivation, cuts=None, alone=False):
+    r"""A derivation's steps for a narrow column: long steps broken into one line per group
+    of terms, each continuation line starting with its operator; no notes.
+
+    Parameters
+    ----------
+    derivation : kltools.symbolic.Derivation
+        The derivation shown; its steps are displayed exactly as built (and asserted).
+    cuts : sequence of sequence of int, optional
+        Per step, the indices of the terms that start a new line (default: none).
+    alone : bool
+        Put the left-hand side on a line of its own, the steps flush left under it
+        (continuation lines indented).
+
+    Returns
+    -------
+    kltools.symbolic.Display
+        The ``aligned`` block; its plain text is the derivation's.
+
+    Raises
+    ------
+    AssertionError
+        If a cut is out of order or leaves an empty line.
+
+    Examples
+    --------
+    >>> d = Derivation("K", add(sp.log(sigma), frac(mu**2, 2), -sp.S.Half))
+    >>> print(narrow(d, [[2]]).latex())
+    \begin{aligned}
+    K &= \log{\left(\sigma \right)} + \frac{\mu^{2}}{2} \\
+    &\quad {} - \frac{1}{2}
+    \end{aligned}
+    """
+    body = "\\begin{aligned}\n" + " \\\\\n".join(narrow_rows(derivation, cuts, alone))
+    return Display(body + "\n\\end{aligned}", repr(derivation))
+
+
+def narrow_rows(derivation, cuts=None, alone=False):
+    r"""The rows of :func:`narrow`, to join several derivations in one ``aligned`` block.
+
+    Parameters
+    ----------
+    derivation, cuts, alone
+        As for :func:`narrow`.
+
+    Returns
+    -------
+    list of str
+        One LaTeX row per displayed line, without the ``\\`` between them.
+
+    Raises
+    ------
+    AssertionError
+        If a cut is out of order or leaves an empty line.
+
+    Examples
+    --------
+    >>> narrow_rows(Derivation("K", sigma), alone=True)
+    ['&K', '&= \\sigma']
+    """
+    cuts = list(cuts or []) + [[]] * len(derivation.steps)
+    lhs = derivation.lhs if isinstance(derivation.lhs, str) else latex(derivation.lhs)
+    lines = [f"&{lhs}"] if alone else []
+    for i, (expr, _) in enumerate(derivation.steps):
+        first, *rest = _pieces(expr, cuts[i])
+        lines.append(("" if alone or i else lhs + " ") + "&= " + first)
+        lines += [r"&\quad " + piece for piece in rest]
+    return lines
 
 
 def glue_kl(derivation):
@@ -59,7 +141,7 @@ def glue_kl(derivation):
                      r"the direct integral of $q\log(q/p)$")
     # the book's one typed reference, which later chapters use, is this result
     assert equivalent(derivation.result, kl_normal_textbook())
-    glue("kl_normal", derivation, display=False)
+    glue("kl_normal", narrow(derivation, [[], [1, 2], [1], [1]], alone=True), display=False)
     return "KL(q‖p): each step, the two parts and the direct integral agree"
 
 
@@ -91,7 +173,7 @@ def glue_unit_prior(kl):
     vae = Derivation(UNIT_PRIOR_LHS, first, r"$\mu_2 = 0$, $\sigma_2 = 1$")
     vae.check(kl.subs({mu2: 0, sigma2: 1, mu1: mu, sigma1: sigma}), "the KL at the unit prior")
     vae.step(-half(add(2 * sp.log(sigma), -sigma**2, -mu**2, 1)), r"factor out $-\frac12$")
-    glue("kl_unit_prior", vae, display=False)
+    glue("kl_unit_prior", narrow(vae, alone=True), display=False)
     return UNIT_PRIOR_LHS, vae
 
 
@@ -120,7 +202,8 @@ def glue_unit_prior_logvar(logvar_form, sigma_form):
     >>> print(glue_unit_prior_logvar(keras, -(2 * sp.log(sigma) - sigma**2 - mu**2 + 1) / 2))
     the unit-prior KL in σ and in v = log σ²: derived and checked
     """
-    glue("kl_unit_prior_logvar", logvar_form, display=False)
+    shown = narrow(logvar_form, alone=True) if hasattr(logvar_form, "steps") else logvar_form
+    glue("kl_unit_prior_logvar", shown, display=False)
     reader = -sp.Rational(1, 2) * (2 * sp.log(sigma) - sigma**2 - mu**2 + 1)
     keras = -sp.Rational(1, 2) * (1 + V - mu**2 - sp.exp(V))
     value = getattr(logvar_form, "result", logvar_form)
@@ -161,7 +244,7 @@ def glue_reverse(reverse, kl, unit_prior):
     KL(p‖q) is the KL with q and p exchanged;
     KL(N(0, 1)‖N(μ, σ²)) is not the VAE term
     """
-    glue("kl_normal_reverse", reverse, display=False)
+    glue("kl_normal_reverse", narrow(reverse, [[], [1]], alone=True), display=False)
     swapped = {mu1: mu2, mu2: mu1, sigma1: sigma2, sigma2: sigma1}
     assert equivalent(reverse.result, kl.subs(swapped, simultaneous=True))
     assert equivalent(reverse.result, kl_normal_textbook(mu2, sigma2, mu1, sigma1))
@@ -170,7 +253,7 @@ def glue_reverse(reverse, kl, unit_prior):
     shown = add(sp.log(sigma), frac(add(1, mu**2), 2 * sigma**2), -sp.S.Half)
     assert equivalent(shown, from_unit) and not equivalent(from_unit, unit_prior)
     lhs = r"\mathrm{KL}(\mathcal N(0, 1)\,\Vert\,\mathcal N(\mu, \sigma^2))"
-    glue("kl_from_unit", Derivation(lhs, shown), display=False)
+    glue("kl_from_unit", narrow(Derivation(lhs, shown), alone=True), display=False)
     at_2 = {mu: 0, sigma: 2}
     glue("from_unit_at_2", round(float(from_unit.subs(at_2)), 4), display=False)
     glue("vae_at_2", round(float(unit_prior.subs(at_2)), 4), display=False)
