@@ -79,7 +79,7 @@ def _folded_for_jupyter(cell, first):
     """What a cell must carry so that JupyterLab, Colab and Binder fold it as the book does."""
     tags = cell.get("metadata", {}).get("tags", [])
     need = set()
-    if first or "hide-input" in tags or "hide-cell" in tags:
+    if first or {"hide-input", "hide-cell", "remove-input", "remove-cell"} & set(tags):
         need.add("source_hidden")
     if "hide-output" in tags or "hide-cell" in tags:
         need.add("outputs_hidden")
@@ -89,8 +89,8 @@ def _folded_for_jupyter(cell, first):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_folded_cell_is_folded_in_jupyter_too(path):
-    """hide-input: source_hidden; hide-output: outputs_hidden; hide-cell: both; the install
-    cell (the first code cell): source_hidden."""
+    """hide-input, remove-input, remove-cell: source_hidden; hide-output: outputs_hidden;
+    hide-cell: both; the install cell (the first code cell): source_hidden."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
     missing = {i: keys for i, c in enumerate(cells) if (keys := _folded_for_jupyter(c, i == 0))}
